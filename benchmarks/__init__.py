@@ -1,0 +1,1 @@
+"""Benchmarks of dxltools against generic XML tools (see issue: performance)."""

@@ -1,0 +1,64 @@
+"""dxltools: byte-exact edits of Domino DXL exports.
+
+The public API: split and parse (`Scanner`, `parse_note`), the model (`Note`,
+`Item`, ...), changes and edits, and the rewrite functions by input kind.
+"""
+
+from dxltools.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
+from dxltools.edits import remove_item
+from dxltools.errors import (
+    DxlError,
+    DxlSyntaxError,
+    EditError,
+    NotDxlError,
+    UnsupportedInputError,
+    VerifyError,
+    WriteError,
+)
+from dxltools.model import DxlDateTime, Item, ItemFlags, Note, parse_note
+from dxltools.rewrite import (
+    NoteHead,
+    NoteReport,
+    RewriteReport,
+    RewriteResult,
+    rewrite_bytes,
+    rewrite_file,
+    rewrite_stream,
+)
+from dxltools.scan import Scanner, Segment, SegmentKind, scan_bytes
+from dxltools.select import by_form
+
+__all__ = [
+    "Change",
+    "DxlDateTime",
+    "DxlError",
+    "DxlSyntaxError",
+    "Edit",
+    "EditError",
+    "InsertItem",
+    "Item",
+    "ItemFlags",
+    "NewItem",
+    "NotDxlError",
+    "Note",
+    "NoteHead",
+    "NoteReport",
+    "RemoveItem",
+    "ReplaceItem",
+    "RewriteReport",
+    "RewriteResult",
+    "Scanner",
+    "Segment",
+    "SegmentKind",
+    "UnsupportedInputError",
+    "VerifyError",
+    "Warn",
+    "WriteError",
+    "by_form",
+    "parse_note",
+    "remove_item",
+    "rewrite_bytes",
+    "rewrite_file",
+    "rewrite_stream",
+    "scan_bytes",
+]

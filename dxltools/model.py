@@ -1,0 +1,422 @@
+"""The parsed form of one note: Note, Item, ItemFlags, typed values, datetimes.
+
+A note is parsed from its own bytes only (the scanner found them), with lxml
+and the root's namespace, and with a parser that never loads a DTD, never uses
+the network and never expands entities. Every item keeps its byte span inside
+the note, so edits can say exactly which bytes they change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+import attrs
+from lxml import etree
+
+from dxltools.errors import DxlSyntaxError
+from dxltools.scan import ElementLayout, element_layout
+
+_WRAPPER = "dxltools-note"
+
+# -- datetimes ------------------------------------------------------------------------
+
+_DATETIME_RE = re.compile(
+    r"""^(?:(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2}))?
+        (?:T(?P<hour>\d{2})(?P<minute>\d{2})(?P<second>\d{2})(?:,(?P<hundredths>\d{1,2}))?)?
+        (?P<zone>Z|[+-]\d{2}(?:\d{2})?)?$""",
+    re.VERBOSE,
+)
+
+
+@attrs.frozen
+class DxlDateTime:
+    """A DXL ``<datetime>``: ``20210328T120508,71+02``, date only, time only or empty.
+
+    A zone-less time is read as UTC (Domino always writes the zone on full
+    datetimes; this only makes hand-written files usable).
+    """
+
+    raw: str
+    date: dt.date | None
+    time: dt.time | None  # timezone-aware
+    dst: bool = False
+
+    @classmethod
+    def parse(cls, raw: str, dst: bool = False) -> DxlDateTime:
+        text = raw.strip()
+        match = _DATETIME_RE.match(text)
+        if match is None:
+            raise ValueError(f"not a DXL datetime: {raw!r}")
+        parts = match.groupdict()
+        date = None
+        if parts["year"]:
+            date = dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        time = None
+        if parts["hour"]:
+            hundredths = parts["hundredths"] or "0"
+            time = dt.time(
+                int(parts["hour"]),
+                int(parts["minute"]),
+                int(parts["second"]),
+                int(hundredths.ljust(2, "0")) * 10_000,
+                tzinfo=_zone(parts["zone"]),
+            )
+        return cls(raw, date, time, dst)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.date is None and self.time is None
+
+    @property
+    def value(self) -> dt.datetime | dt.date | dt.time | None:
+        """An aware datetime; a date or an aware time for partial values; None when empty."""
+        if self.date is not None and self.time is not None:
+            return dt.datetime.combine(self.date, self.time)
+        return self.date if self.date is not None else self.time
+
+
+def _zone(text: str | None) -> dt.timezone:
+    if not text or text == "Z":
+        return dt.UTC
+    sign = -1 if text[0] == "-" else 1
+    hours, minutes = int(text[1:3]), int(text[3:5] or 0)
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+
+
+# -- item values -----------------------------------------------------------------------
+
+
+@attrs.frozen
+class Text:
+    value: str
+
+
+@attrs.frozen
+class TextList:
+    values: tuple[str, ...]
+
+
+@attrs.frozen
+class Number:
+    value: float
+    raw: str
+
+
+@attrs.frozen
+class NumberList:
+    values: tuple[Number, ...]
+
+
+@attrs.frozen
+class DateTime:
+    value: DxlDateTime
+
+
+@attrs.frozen
+class DateTimeList:
+    """Datetimes and ranges; a ``<datetimepair>`` is a tuple of two."""
+
+    values: tuple[DxlDateTime | tuple[DxlDateTime, DxlDateTime], ...]
+
+
+@attrs.frozen
+class Opaque:
+    """Rich text, raw item data, objects, formulas: kept as bytes, never interpreted."""
+
+    kind: str
+
+
+Value = Text | TextList | Number | NumberList | DateTime | DateTimeList | Opaque
+
+# -- items and notes ------------------------------------------------------------------
+
+
+def _flag(attributes: Mapping[str, str], name: str) -> bool | None:
+    value = attributes.get(name)
+    return None if value is None else value.strip() == "true"
+
+
+@attrs.frozen
+class ItemFlags:
+    """An item's boolean attributes. ``summary``/``protected``: None when not written."""
+
+    summary: bool | None = None
+    readers: bool = False
+    authors: bool = False
+    names: bool = False
+    protected: bool | None = None
+    sign: bool = False
+    seal: bool = False
+    sealed: bool = False
+    placeholder: bool = False
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, str]) -> ItemFlags:
+        def boolean(name: str) -> bool:
+            return _flag(attributes, name) is True
+
+        return cls(
+            summary=_flag(attributes, "summary"),
+            readers=boolean("readers"),
+            authors=boolean("authors"),
+            names=boolean("names"),
+            protected=_flag(attributes, "protected"),
+            sign=boolean("sign"),
+            seal=boolean("seal"),
+            sealed=boolean("sealed"),
+            placeholder=boolean("placeholder"),
+        )
+
+    def describe(self) -> str:
+        """The flags that are set, for reports: ``authors, names``."""
+        names = [field.name for field in attrs.fields(ItemFlags) if getattr(self, field.name)]
+        return ", ".join(names) or "no flags"
+
+
+@attrs.frozen
+class Span:
+    """A byte range inside a note's bytes."""
+
+    start: int
+    end: int
+
+
+@attrs.frozen
+class Item:
+    """One ``<item>``: name, flags, value, and where its bytes are in the note."""
+
+    name: str
+    flags: ItemFlags
+    value: Value
+    span: Span
+    line: int  # line of the item's start in the file
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The values of a text or text-list item; empty for other kinds."""
+        if isinstance(self.value, Text):
+            return (self.value.value,)
+        if isinstance(self.value, TextList):
+            return self.value.values
+        return ()
+
+    def is_named(self, name: str) -> bool:
+        """Item names compare case-insensitively, as in Notes."""
+        return self.name.casefold() == name.casefold()
+
+
+@attrs.frozen
+class Note:
+    """One ``<document>`` or ``<note>``, parsed from its own bytes."""
+
+    tag: str
+    form: str | None
+    unid: str | None
+    noteid: str | None
+    sequence: int | None
+    created: DxlDateTime | None
+    modified: DxlDateTime | None
+    items: tuple[Item, ...]
+    data: bytes = attrs.field(repr=False)
+    header_end: int  # where items may start: after the start tag and header elements
+    end_tag_start: int  # offset of the note's end tag (len(data) for an empty element)
+    line: int
+    newline: bytes = b"\n"
+    encoding: str = "utf-8"
+
+    def items_named(self, name: str) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.is_named(name))
+
+    def item_bytes(self, item: Item) -> bytes:
+        return self.data[item.span.start : item.span.end]
+
+    @property
+    def label(self) -> str:
+        """How reports name this note: its UNID, else its note id, else its line."""
+        return self.unid or (f"noteid {self.noteid}" if self.noteid else f"line {self.line}")
+
+
+# -- parsing ---------------------------------------------------------------------------
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    remove_blank_text=False,
+    collect_ids=False,
+    huge_tree=False,
+)
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _text_of(element: etree._Element) -> str:
+    """A ``<text>``'s string: ``<break/>`` is a line break, ``<nonxmlchar>`` its code."""
+    parts = [element.text or ""]
+    for child in element:
+        name = _local(child)
+        if name == "break":
+            parts.append("\n")
+        elif name == "nonxmlchar":
+            code = child.get("value", "")
+            parts.append(chr(int(code, 16)) if code else "")
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _datetime_of(element: etree._Element) -> DxlDateTime:
+    return DxlDateTime.parse(element.text or "", element.get("dst") == "true")
+
+
+def _value_of(item: etree._Element) -> Value:
+    children = [child for child in item if isinstance(child.tag, str)]
+    if len(children) != 1:
+        raise ValueError(f"an item holds {len(children)} values, expected exactly one")
+    (element,) = children
+    kind = _local(element)
+    if kind == "text":
+        return Text(_text_of(element))
+    if kind == "textlist":
+        return TextList(tuple(_text_of(child) for child in element if _local(child) == "text"))
+    if kind == "number":
+        return _number_of(element)
+    if kind == "numberlist":
+        return NumberList(
+            tuple(_number_of(child) for child in element if isinstance(child.tag, str))
+        )
+    if kind == "datetime":
+        return DateTime(_datetime_of(element))
+    if kind == "datetimelist":
+        values: list[DxlDateTime | tuple[DxlDateTime, DxlDateTime]] = []
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            if _local(child) == "datetimepair":
+                first, second = (_datetime_of(part) for part in child if isinstance(part.tag, str))
+                values.append((first, second))
+            else:
+                values.append(_datetime_of(child))
+        return DateTimeList(tuple(values))
+    return Opaque(kind)
+
+
+def _number_of(element: etree._Element) -> Number:
+    raw = (element.text or "").strip()
+    return Number(float(raw) if raw else 0.0, raw)
+
+
+def _parse_tree(data: bytes, namespace: str | None, encoding: str) -> etree._Element:
+    """The note element, parsed inside a wrapper that declares the root's namespace."""
+    xmlns = f" xmlns='{namespace}'" if namespace else ""
+    head = f"<?xml version='1.0' encoding='{encoding}'?><{_WRAPPER}{xmlns}>".encode("ascii")
+    wrapper = etree.fromstring(head + data + f"</{_WRAPPER}>".encode("ascii"), _PARSER)
+    elements = [child for child in wrapper if isinstance(child.tag, str)]
+    if len(elements) != 1:
+        raise ValueError("a note span holds more than one element")
+    return elements[0]
+
+
+def parse_note(
+    data: bytes,
+    *,
+    namespace: str | None = None,
+    encoding: str = "utf-8",
+    newline: bytes = b"\n",
+    line: int = 1,
+    source: str = "<input>",
+) -> Note:
+    """Parse one note's bytes (from its start tag to its end tag) into a :class:`Note`."""
+    try:
+        element = _parse_tree(data, namespace, encoding)
+    except etree.XMLSyntaxError as error:
+        error_line = line + max(error.lineno or 1, 1) - 1
+        reason = str(error.msg or error).split(", line ")[0]
+        raise DxlSyntaxError(f"not well-formed: {reason}", source=source, line=error_line) from None
+    except ValueError as error:
+        raise DxlSyntaxError(str(error), source=source, line=line) from None
+    layout = element_layout(data, source)
+    try:
+        return _build_note(element, data, layout, line, newline, encoding)
+    except ValueError as error:
+        raise DxlSyntaxError(f"bad note: {error}", source=source, line=line) from None
+
+
+def _build_note(
+    element: etree._Element,
+    data: bytes,
+    layout: ElementLayout,
+    line: int,
+    newline: bytes,
+    encoding: str,
+) -> Note:
+    children = [child for child in element if isinstance(child.tag, str)]
+    spans = layout.children
+    if [_local(child) for child in children] != [span.name.split(":")[-1] for span in spans]:
+        raise ValueError("the note's children do not match its bytes")
+    items: list[Item] = []
+    header_end = layout.start_tag_end
+    noteinfo: etree._Element | None = None
+    for child, span in zip(children, spans, strict=True):
+        name = _local(child)
+        if name != "item":
+            if items:
+                raise ValueError(f"<{name}> stands after the items")
+            header_end = span.end
+            if name == "noteinfo":
+                noteinfo = child
+            continue
+        attributes = {str(key): str(value) for key, value in child.attrib.items()}
+        if "name" not in attributes:
+            raise ValueError("an item has no name")
+        items.append(
+            Item(
+                name=attributes["name"],
+                flags=ItemFlags.from_attributes(attributes),
+                value=_value_of(child),
+                span=Span(span.start, span.end),
+                line=line + data.count(b"\n", 0, span.start),
+            )
+        )
+    return Note(
+        tag=_local(element),
+        form=element.get("form") or _form_item(items),
+        unid=noteinfo.get("unid") if noteinfo is not None else None,
+        noteid=noteinfo.get("noteid") if noteinfo is not None else None,
+        sequence=_int_or_none(noteinfo.get("sequence") if noteinfo is not None else None),
+        created=_noteinfo_datetime(noteinfo, "created"),
+        modified=_noteinfo_datetime(noteinfo, "modified"),
+        items=tuple(items),
+        data=data,
+        header_end=header_end,
+        end_tag_start=layout.end_tag_start,
+        line=line,
+        newline=newline,
+        encoding=encoding,
+    )
+
+
+def _form_item(items: list[Item]) -> str | None:
+    for item in items:
+        if item.is_named("Form") and item.texts:
+            return item.texts[0]
+    return None
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text and text.strip().isdigit() else None
+
+
+def _noteinfo_datetime(noteinfo: etree._Element | None, name: str) -> DxlDateTime | None:
+    if noteinfo is None:
+        return None
+    for child in noteinfo:
+        if isinstance(child.tag, str) and _local(child) == name:
+            for inner in child:
+                if isinstance(inner.tag, str):
+                    return _datetime_of(inner)
+    return None

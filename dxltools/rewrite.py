@@ -1,0 +1,220 @@
+"""Rewrite one input: split it, edit the selected notes, splice, verify, replace.
+
+Layered by input kind: :func:`rewrite_stream` (file objects, constant memory),
+:func:`rewrite_bytes` (in memory) and :func:`rewrite_file` (a path, replaced
+atomically). Bytes outside the changed items are copied verbatim.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO
+
+import attrs
+
+from dxltools.atomic import atomic_output
+from dxltools.changes import ByteChange, Edit, Warn
+from dxltools.errors import DxlError, VerifyError
+from dxltools.model import Note, parse_note
+from dxltools.scan import Prolog, Scanner, Segment, SegmentKind, parse_attributes
+from dxltools.splice import splice
+from dxltools.verify import verify_note
+
+
+@attrs.frozen
+class NoteHead:
+    """What is known of a note before it is parsed: its tag and start-tag attributes."""
+
+    tag: str
+    attributes: Mapping[str, str]
+
+
+Select = Callable[[NoteHead], bool]
+
+
+@attrs.frozen
+class NoteReport:
+    """What happened to one note: the changes made and the warnings found."""
+
+    unid: str | None
+    noteid: str | None
+    form: str | None
+    line: int
+    changes: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+@attrs.frozen
+class RewriteReport:
+    """What a rewrite of one input did."""
+
+    source: str
+    changed: bool
+    notes: tuple[NoteReport, ...]  # notes with a change or a warning, in file order
+    notes_seen: int
+    notes_parsed: int
+
+    @property
+    def notes_changed(self) -> int:
+        return sum(note.changed for note in self.notes)
+
+
+@attrs.frozen
+class RewriteResult:
+    """The new bytes of an in-memory rewrite and its report."""
+
+    data: bytes = attrs.field(repr=False)
+    report: RewriteReport
+
+
+def _note_of(segment: Segment, prolog: Prolog, source: str) -> Note:
+    return parse_note(
+        segment.data,
+        namespace=prolog.namespace if segment.kind is SegmentKind.NOTE else None,
+        encoding=prolog.encoding,
+        newline=prolog.newline,
+        line=segment.line,
+        source=source,
+    )
+
+
+class _Rewriter:
+    """Walks the segments of one input and writes the output as it goes."""
+
+    def __init__(self, edit: Edit, select: Select | None, source: str) -> None:
+        self.edit = edit
+        self.select = select
+        self.source = source
+        self.reports: list[NoteReport] = []
+        self.notes_seen = 0
+        self.notes_parsed = 0
+        self.changed = False
+
+    def run(self, source_stream: IO[bytes], output: IO[bytes]) -> RewriteReport:
+        scanner = Scanner(source_stream, self.source)
+        for segment in scanner.segments():
+            if segment.kind is SegmentKind.NOTE:
+                assert scanner.prolog is not None
+                output.write(self._note(segment, scanner.prolog))
+            else:
+                output.write(segment.data)
+        return RewriteReport(
+            self.source, self.changed, tuple(self.reports), self.notes_seen, self.notes_parsed
+        )
+
+    def _note(self, segment: Segment, prolog: Prolog) -> bytes:
+        self.notes_seen += 1
+        if self.select is not None:
+            head = NoteHead(segment.name, parse_attributes(segment.start_tag, prolog.encoding))
+            if not self.select(head):
+                return segment.data
+        self.notes_parsed += 1
+        note = _note_of(segment, prolog, self.source)
+        changes = self.edit(note)
+        byte_changes: list[ByteChange] = [c for c in changes if not isinstance(c, Warn)]
+        warnings = tuple(c.describe() for c in changes if isinstance(c, Warn))
+        new_data = segment.data
+        if byte_changes:
+            new_data = splice(note, byte_changes)
+            verify_note(note, new_data, byte_changes, self.source)
+        done = tuple(c.describe() for c in byte_changes) if new_data != segment.data else ()
+        if done or warnings:
+            self.reports.append(
+                NoteReport(note.unid, note.noteid, note.form, note.line, done, warnings)
+            )
+        self.changed = self.changed or bool(done)
+        return new_data
+
+
+def rewrite_stream(
+    source_stream: IO[bytes],
+    output: IO[bytes],
+    edit: Edit,
+    *,
+    select: Select | None = None,
+    source: str = "<input>",
+) -> RewriteReport:
+    """Copy `source_stream` to `output`, editing the selected notes on the way.
+
+    Memory holds one top-level element at a time. The output is written as the
+    input is read: callers that must not leave partial output write to a
+    temporary file (see :func:`rewrite_file`).
+    """
+    return _Rewriter(edit, select, source).run(source_stream, output)
+
+
+def check_structure(stream: IO[bytes], expected_notes: int, source: str) -> None:
+    """Re-split rewritten output: it must scan cleanly and hold the same notes."""
+    try:
+        notes = sum(
+            segment.kind is SegmentKind.NOTE for segment in Scanner(stream, source).segments()
+        )
+    except DxlError as error:
+        raise VerifyError(f"the rewritten output does not scan: {error}", source=source) from None
+    if notes != expected_notes:
+        raise VerifyError(
+            f"the rewritten output holds {notes} notes, the input {expected_notes}", source=source
+        )
+
+
+def rewrite_bytes(
+    data: bytes, edit: Edit, *, select: Select | None = None, source: str = "<bytes>"
+) -> RewriteResult:
+    """Rewrite an in-memory export; the result's data is `data` itself when nothing changed."""
+    output = io.BytesIO()
+    report = rewrite_stream(io.BytesIO(data), output, edit, select=select, source=source)
+    if not report.changed:
+        return RewriteResult(data, report)
+    new_data = output.getvalue()
+    check_structure(io.BytesIO(new_data), report.notes_seen, source)
+    return RewriteResult(new_data, report)
+
+
+def rewrite_file(
+    path: str | os.PathLike[str],
+    edit: Edit,
+    *,
+    select: Select | None = None,
+    output: str | os.PathLike[str] | None = None,
+    backup: str | None = None,
+    dry_run: bool = False,
+) -> RewriteReport:
+    """Rewrite the file at `path` in place (or into `output`), atomically.
+
+    The new bytes go to a temporary file beside the target, are re-split and
+    checked, flushed to disk and then renamed over the target, keeping its
+    mode. When nothing changes, an in-place target is not touched at all.
+    `backup`, a suffix, keeps a copy of the replaced file. `dry_run` writes
+    nothing and only reports. On any error the target is left as it was.
+    """
+    source_path = Path(path)
+    target = Path(output) if output is not None else source_path
+    source = str(source_path)
+    in_place = output is None or _same_file(source_path, target)
+    with (
+        open(source_path, "rb") as source_stream,
+        atomic_output(target, mode_from=source_path, backup=backup, source=source) as temporary,
+    ):
+        report = rewrite_stream(source_stream, temporary.stream, edit, select=select, source=source)
+        if dry_run or (in_place and not report.changed):
+            temporary.discard()
+            return report
+        temporary.stream.flush()
+        temporary.stream.seek(0)
+        check_structure(temporary.stream, report.notes_seen, source)
+        temporary.stream.seek(0, os.SEEK_END)
+    return report
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve() or first.samefile(second)
+    except OSError:
+        return False

@@ -1,0 +1,581 @@
+"""Split a DXL export into byte spans: prolog parts, root tags, notes, trailer.
+
+The scanner reads the input in chunks and keeps in memory only the span it is
+working on (one top-level element at most), so memory does not grow with the
+file. It knows nothing about items: it finds where each top-level element and
+each note (``<document>`` or ``<note>``) starts and ends, skipping comments,
+CDATA sections, processing instructions and the DOCTYPE's internal subset, and
+it checks the nesting of the elements it walks through.
+
+Every byte of the input belongs to exactly one segment, in order, so writing
+the ``data`` of every segment gives back the input exactly.
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import io
+import re
+from collections.abc import Generator, Iterator
+from typing import IO
+
+import attrs
+
+from dxltools.errors import DxlSyntaxError, NotDxlError, UnsupportedInputError
+
+DXL_NAMESPACE = "http://www.lotus.com/dxl"
+NOTE_TAGS = frozenset({"document", "note"})
+ROOT_TAGS = frozenset({"database", "document", "note"})
+DEFAULT_CHUNK_SIZE = 1 << 20
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_NAME = rb"[A-Za-z_:][-\w.:]*"
+_NAME_RE = re.compile(_NAME)
+# The rest of a start tag after its name: attributes in either quote, up to '>'.
+# Possessive quantifiers keep a tag without '>' from backtracking exponentially.
+_TAG_REST_RE = re.compile(rb"""(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""")
+_ATTRIBUTE_RE = re.compile(rb"""(""" + _NAME + rb""")\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SPACE_RE = re.compile(rb"[ \t\r\n]*+")
+_ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([A-Za-z][-\w.]*)["']""")
+_LONGEST_MARKUP_OPENER = len(b"<![CDATA[")
+
+
+class SegmentKind(enum.Enum):
+    """What a span of the input is."""
+
+    DECLARATION = "declaration"  # <?xml ...?>, with a UTF-8 byte-order mark before it
+    COMMENT = "comment"
+    PI = "pi"
+    DOCTYPE = "doctype"
+    TEXT = "text"  # white space (or CDATA/text) between the parts
+    ROOT_START = "root-start"  # the <database ...> start tag
+    ELEMENT = "element"  # a child of the root that is not a note: databaseinfo, acl, form...
+    NOTE = "note"  # a <document> or <note>, or the root itself when it is one
+    ROOT_END = "root-end"
+    TRAILER = "trailer"  # everything after the root: white space, comments, PIs
+
+
+@attrs.frozen
+class Segment:
+    """One span of the input: its kind, its bytes, where it starts."""
+
+    kind: SegmentKind
+    data: bytes
+    offset: int  # byte offset of data[0] in the input
+    line: int  # 1-based line of data[0]
+    column: int  # 1-based byte column of data[0]
+    name: str = ""  # element name, for ROOT_START, ELEMENT, NOTE
+    start_tag_end: int = 0  # for ELEMENT and NOTE: length of the start tag in data
+
+    @property
+    def start_tag(self) -> bytes:
+        return self.data[: self.start_tag_end]
+
+
+@attrs.frozen
+class Prolog:
+    """What the scanner learnt before the first note: what edits need to know."""
+
+    encoding: str  # Python codec name of the file's encoding
+    declared_encoding: str | None
+    newline: bytes  # b"\r\n" when the file's first line break is CRLF
+    root_name: str
+    namespace: str | None  # the root's default namespace, None when it declares none
+    root_attributes: dict[str, str]
+
+
+def parse_attributes(start_tag: bytes, encoding: str = "utf-8") -> dict[str, str]:
+    """Attributes of a start tag as written (entity references left as they are)."""
+    found: dict[str, str] = {}
+    name_end = _NAME_RE.match(start_tag, 1)
+    rest = start_tag[name_end.end() if name_end else 1 :]
+    for match in _ATTRIBUTE_RE.finditer(rest):
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        found[match.group(1).decode("ascii", "replace")] = value.decode(encoding, "replace")
+    return found
+
+
+def _token_pattern(name: bytes) -> re.Pattern[bytes]:
+    """Markup that matters while looking for the end of an element called `name`."""
+    escaped = re.escape(name)
+    return re.compile(rb"<!--|<!\[CDATA\[|<\?|<(/?)" + escaped + rb"(?=[\s/>])")
+
+
+class Scanner:
+    """Splits one input into segments; iterate over :meth:`segments`.
+
+    After the ROOT_START segment (or the NOTE segment of a document root) has
+    been produced, :attr:`prolog` describes the file.
+    """
+
+    def __init__(
+        self, stream: IO[bytes], source: str = "<input>", chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> None:
+        self._stream = stream
+        self._source = source
+        self._chunk_size = chunk_size
+        self._buffer = b""
+        self._base = 0  # input offset of _buffer[0]
+        self._eof = False
+        self._keep = 0  # input offset before which bytes may be dropped
+        # Line accounting: the line number and line start at offset _counted.
+        self._counted = 0
+        self._line = 1
+        self._line_start = 0
+        self._token_patterns: dict[bytes, re.Pattern[bytes]] = {}
+        self._encoding = "utf-8"
+        self._declared_encoding: str | None = None
+        self.prolog: Prolog | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "<input>") -> Scanner:
+        return cls(io.BytesIO(data), source, chunk_size=max(len(data), 1))
+
+    # -- buffer -----------------------------------------------------------------
+
+    def _fill(self) -> bool:
+        """Read one more chunk; False at end of input. Drops bytes already emitted."""
+        if self._eof:
+            return False
+        # Read at least as much as is buffered so one huge token costs O(n), not O(n^2).
+        chunk = self._stream.read(
+            max(self._chunk_size, len(self._buffer) - (self._keep - self._base))
+        )
+        if not chunk:
+            self._eof = True
+            return False
+        drop = self._keep - self._base
+        self._buffer = self._buffer[drop:] + chunk
+        self._base = self._keep
+        return True
+
+    def _available(self, end: int) -> bool:
+        """Make sure input offsets below `end` are buffered; False if the input is shorter."""
+        while self._base + len(self._buffer) < end:
+            if not self._fill():
+                return False
+        return True
+
+    def _byte(self, position: int) -> bytes:
+        """The byte at `position` (b"" at end of input)."""
+        if not self._available(position + 1):
+            return b""
+        index = position - self._base
+        return self._buffer[index : index + 1]
+
+    def _startswith(self, prefix: bytes, position: int) -> bool:
+        self._available(position + len(prefix))
+        index = position - self._base
+        return self._buffer.startswith(prefix, index)
+
+    def _find(self, needle: bytes, position: int) -> int:
+        """Input offset of `needle` at or after `position`, or -1."""
+        start = position
+        while True:
+            index = self._buffer.find(needle, start - self._base)
+            if index >= 0:
+                return index + self._base
+            start = max(start, self._base + len(self._buffer) - len(needle) + 1)
+            if not self._fill():
+                return -1
+
+    def _search(
+        self, pattern: re.Pattern[bytes], position: int, overlap: int
+    ) -> re.Match[bytes] | None:
+        """First match of a pattern of bounded length at or after `position`.
+
+        Match offsets are relative to the buffer; use :attr:`_base` to convert.
+        """
+        start = position
+        while True:
+            match = pattern.search(self._buffer, start - self._base)
+            if match is not None:
+                return match
+            start = max(start, self._base + len(self._buffer) - overlap)
+            if not self._fill():
+                return None
+
+    def _match_tag_rest(self, position: int) -> int:
+        """Offset just after the '>' that ends the tag whose attributes start at `position`."""
+        while True:
+            match = _TAG_REST_RE.match(self._buffer, position - self._base)
+            if match is not None:
+                return match.end() + self._base
+            if not self._fill():
+                raise self._error("truncated input: a tag is never closed with '>'", position)
+
+    def _take(self, start: int, end: int) -> bytes:
+        return self._buffer[start - self._base : end - self._base]
+
+    # -- positions and errors --------------------------------------------------------
+
+    def _advance_lines(self, position: int) -> None:
+        """Count line breaks up to `position`, which must still be buffered."""
+        if position <= self._counted:
+            return
+        begin, finish = self._counted - self._base, position - self._base
+        breaks = self._buffer.count(b"\n", begin, finish)
+        if breaks:
+            self._line += breaks
+            last = self._buffer.rfind(b"\n", begin, finish)
+            self._line_start = last + 1 + self._base
+        self._counted = position
+
+    def _where(self, position: int) -> tuple[int, int]:
+        """(line, column) of an input offset at or after the last counted one."""
+        position = max(position, self._counted)
+        position = min(position, self._base + len(self._buffer))
+        self._advance_lines(position)
+        return self._line, position - self._line_start + 1
+
+    def _error(self, reason: str, position: int) -> DxlSyntaxError:
+        line, column = self._where(position)
+        return DxlSyntaxError(reason, source=self._source, line=line, column=column)
+
+    def _segment(
+        self,
+        kind: SegmentKind,
+        start: int,
+        end: int,
+        name: str = "",
+        start_tag_end: int = 0,
+    ) -> Segment:
+        self._advance_lines(start)
+        line, column = self._line, start - self._line_start + 1
+        data = self._take(start, end)
+        self._advance_lines(end)
+        self._keep = end
+        return Segment(kind, data, start, line, column, name, start_tag_end)
+
+    # -- the grammar ----------------------------------------------------------------
+
+    def segments(self) -> Iterator[Segment]:
+        """Every span of the input, in order."""
+        position = yield from self._prolog()
+        root_end = yield from self._root(position)
+        yield from self._trailer(root_end)
+
+    def _skip_space(self, position: int) -> int:
+        while True:
+            match = _SPACE_RE.match(self._buffer, position - self._base)
+            assert match is not None  # the pattern matches the empty string
+            end = match.end() + self._base
+            if end < self._base + len(self._buffer) or not self._fill():
+                return end
+            position = end
+
+    def _prolog(self) -> Generator[Segment, None, int]:
+        """XML declaration, comments, PIs and the DOCTYPE, up to the root's '<'."""
+        self._available(4)
+        if not self._buffer:
+            raise self._error("empty input: no DXL root element", 0)
+        if self._buffer.startswith((*_UTF16_BOMS, b"<\x00", b"\x00<")):
+            raise UnsupportedInputError(
+                "UTF-16 or UTF-32 export: re-export as UTF-8 (dxltools edits "
+                "ASCII-compatible encodings only)",
+                source=self._source,
+                line=1,
+                column=1,
+            )
+        position = 0
+        declared: str | None = None
+        if self._buffer.startswith(_UTF8_BOM):
+            position = len(_UTF8_BOM)
+        if self._startswith(b"<?xml", position) and self._byte(position + 5).isspace():
+            end = self._find(b"?>", position)
+            if end < 0:
+                raise self._error("truncated input: the XML declaration is never closed", position)
+            declaration = self._take(position, end + 2)
+            found = _ENCODING_RE.search(declaration)
+            declared = found.group(1).decode("ascii") if found else None
+            yield self._segment(SegmentKind.DECLARATION, 0, end + 2)
+            position = end + 2
+        elif position:
+            yield self._segment(SegmentKind.TEXT, 0, position)
+        encoding = self._check_encoding(declared)
+        while True:
+            after_space = self._skip_space(position)
+            if after_space > position:
+                yield self._segment(SegmentKind.TEXT, position, after_space)
+                position = after_space
+            if self._startswith(b"<!--", position):
+                end = self._end_of_comment(position)
+                yield self._segment(SegmentKind.COMMENT, position, end)
+            elif self._startswith(b"<?", position):
+                end = self._end_of_pi(position)
+                yield self._segment(SegmentKind.PI, position, end)
+            elif self._startswith(b"<!DOCTYPE", position):
+                end = self._end_of_doctype(position)
+                yield self._segment(SegmentKind.DOCTYPE, position, end)
+            elif self._byte(position) == b"<" and _NAME_RE.match(self._byte(position + 1)):
+                self._encoding = encoding
+                self._declared_encoding = declared
+                return position
+            elif self._byte(position) == b"":
+                raise self._error("truncated input: no root element", position)
+            else:
+                raise self._error("not XML: expected '<' of the DXL root element", position)
+            position = end
+
+    def _check_encoding(self, declared: str | None) -> str:
+        name = declared or "utf-8"
+        try:
+            codec = codecs.lookup(name)
+        except LookupError:
+            raise UnsupportedInputError(
+                f"unknown encoding {name!r} in the XML declaration", source=self._source, line=1
+            ) from None
+        if codec.name.startswith(("utf-16", "utf-32")) or "ebcdic" in codec.name:
+            raise UnsupportedInputError(
+                f"encoding {name!r} is not ASCII-compatible: re-export as UTF-8",
+                source=self._source,
+                line=1,
+            )
+        return codec.name
+
+    def _end_of_comment(self, position: int) -> int:
+        end = self._find(b"-->", position + 4)
+        if end < 0:
+            raise self._error("truncated input: a comment is never closed", position)
+        return end + 3
+
+    def _end_of_pi(self, position: int) -> int:
+        end = self._find(b"?>", position + 2)
+        if end < 0:
+            raise self._error("truncated input: a processing instruction is never closed", position)
+        return end + 2
+
+    def _end_of_cdata(self, position: int) -> int:
+        end = self._find(b"]]>", position + 9)
+        if end < 0:
+            raise self._error("truncated input: a CDATA section is never closed", position)
+        return end + 3
+
+    _DOCTYPE_TOKEN = re.compile(rb"""<!--|[\[\]>"']""")
+
+    def _end_of_doctype(self, position: int) -> int:
+        """End of the DOCTYPE: quotes, comments and the internal subset skipped."""
+        cursor = position + len(b"<!DOCTYPE")
+        in_subset = False
+        while True:
+            match = self._search(self._DOCTYPE_TOKEN, cursor, 4)
+            if match is None:
+                raise self._error("truncated input: the DOCTYPE is never closed", position)
+            token = match.group()
+            at = match.start() + self._base
+            if token == b"<!--":
+                cursor = self._end_of_comment(at)
+            elif token in (b"'", b'"'):
+                close = self._find(token, at + 1)
+                if close < 0:
+                    raise self._error("truncated input: a quoted DOCTYPE value never ends", at)
+                cursor = close + 1
+            elif token == b"[":
+                in_subset, cursor = True, at + 1
+            elif token == b"]":
+                in_subset, cursor = False, at + 1
+            elif in_subset:  # a '>' that ends a declaration inside the subset
+                cursor = at + 1
+            else:
+                return at + 1
+
+    def _start_tag(self, position: int) -> tuple[str, int, bool]:
+        """Name, end offset and self-closing flag of the start tag at `position`."""
+        self._available(position + 256)
+        name_match = _NAME_RE.match(self._buffer, position + 1 - self._base)
+        if name_match is None:
+            raise self._error("not well-formed: '<' not followed by a tag name", position)
+        while name_match.end() == len(self._buffer) and self._fill():
+            name_match = _NAME_RE.match(self._buffer, position + 1 - self._base)
+            assert name_match is not None
+        name = name_match.group().decode("ascii", "replace")
+        end = self._match_tag_rest(name_match.end() + self._base)
+        return name, end, self._take(end - 2, end) == b"/>"
+
+    def _end_of_element(self, position: int, name: str, tag_end: int) -> int:
+        """Offset after the end tag of the element whose start tag spans position..tag_end."""
+        raw_name = name.encode("ascii")
+        pattern = self._token_patterns.get(raw_name)
+        if pattern is None:
+            pattern = self._token_patterns[raw_name] = _token_pattern(raw_name)
+        overlap = max(_LONGEST_MARKUP_OPENER, len(raw_name) + 3)
+        depth, cursor = 1, tag_end
+        while True:
+            match = self._search(pattern, cursor, overlap)
+            if match is None:
+                raise self._error(
+                    f"truncated input: <{name}> opened here is never closed", position
+                )
+            at = match.start() + self._base
+            opener = match.group()
+            if opener == b"<!--":
+                cursor = self._end_of_comment(at)
+            elif opener == b"<![CDATA[":
+                cursor = self._end_of_cdata(at)
+            elif opener == b"<?":
+                cursor = self._end_of_pi(at)
+            elif match.group(1):  # </name
+                close = self._skip_space(match.end() + self._base)
+                if self._byte(close) != b">":
+                    raise self._error(f"not well-formed: bad end tag </{name}", at)
+                depth -= 1
+                cursor = close + 1
+                if depth == 0:
+                    return cursor
+            else:  # a nested element of the same name
+                _, cursor, empty = self._start_tag(at)
+                depth += 0 if empty else 1
+
+    def _root(self, position: int) -> Generator[Segment, None, int]:
+        name, tag_end, empty = self._start_tag(position)
+        start_tag = self._take(position, tag_end)
+        attributes = parse_attributes(start_tag, self._encoding)
+        self._check_root(name, attributes, position)
+        self.prolog = Prolog(
+            encoding=self._encoding,
+            declared_encoding=self._declared_encoding,
+            newline=self._first_newline(tag_end),
+            root_name=name,
+            namespace=attributes.get("xmlns"),
+            root_attributes=attributes,
+        )
+        if name in NOTE_TAGS:
+            end = tag_end if empty else self._end_of_element(position, name, tag_end)
+            yield self._segment(SegmentKind.NOTE, position, end, name, tag_end - position)
+            return end
+        yield self._segment(SegmentKind.ROOT_START, position, tag_end, name, tag_end - position)
+        if empty:
+            return tag_end
+        return (yield from self._children(name, tag_end))
+
+    def _first_newline(self, near: int) -> bytes:
+        """The file's line break, judged by the first one in the buffered start of the file."""
+        self._available(near + 4096)
+        first = self._buffer.find(b"\n")
+        return b"\r\n" if first > 0 and self._buffer[first - 1] == 0x0D else b"\n"
+
+    def _check_root(self, name: str, attributes: dict[str, str], position: int) -> None:
+        namespace = attributes.get("xmlns")
+        if name not in ROOT_TAGS or namespace not in (None, DXL_NAMESPACE):
+            line, column = self._where(position)
+            what = f"<{name}>" + (f" in namespace {namespace!r}" if namespace else "")
+            raise NotDxlError(
+                f"not a DXL export: root element is {what}, expected <database>, "
+                f"<document> or <note> in namespace {DXL_NAMESPACE!r}",
+                source=self._source,
+                line=line,
+                column=column,
+            )
+
+    def _children(self, root: str, position: int) -> Generator[Segment, None, int]:
+        """The root's children, up to and including its end tag."""
+        while True:
+            lt = self._find(b"<", position)
+            if lt < 0:
+                raise self._error(
+                    f"truncated input: the root element <{root}> is never closed",
+                    self._base + len(self._buffer),
+                )
+            if lt > position:
+                yield self._segment(SegmentKind.TEXT, position, lt)
+            if self._startswith(b"<!--", lt):
+                end = self._end_of_comment(lt)
+                yield self._segment(SegmentKind.COMMENT, lt, end)
+            elif self._startswith(b"<![CDATA[", lt):
+                end = self._end_of_cdata(lt)
+                yield self._segment(SegmentKind.TEXT, lt, end)
+            elif self._startswith(b"<?", lt):
+                end = self._end_of_pi(lt)
+                yield self._segment(SegmentKind.PI, lt, end)
+            elif self._startswith(b"</", lt):
+                name_match = _NAME_RE.match(self._buffer, lt + 2 - self._base)
+                closing = name_match.group().decode("ascii", "replace") if name_match else ""
+                if closing != root:
+                    raise self._error(
+                        f"unbalanced tags: </{closing}> closes the root element <{root}>", lt
+                    )
+                close = self._skip_space(lt + 2 + len(closing))
+                if self._byte(close) != b">":
+                    raise self._error(f"not well-formed: bad end tag </{root}", lt)
+                yield self._segment(SegmentKind.ROOT_END, lt, close + 1, root)
+                return close + 1
+            else:
+                name, tag_end, empty = self._start_tag(lt)
+                end = tag_end if empty else self._end_of_element(lt, name, tag_end)
+                kind = SegmentKind.NOTE if name in NOTE_TAGS else SegmentKind.ELEMENT
+                yield self._segment(kind, lt, end, name, tag_end - lt)
+            position = end
+
+    def layout(self, position: int) -> ElementLayout:
+        """Start tag, children and end tag of the element starting at `position`."""
+        parent, start_tag_end, empty = self._start_tag(position)
+        if empty:
+            return ElementLayout(start_tag_end, start_tag_end, ())
+        children: list[ChildSpan] = []
+        cursor = start_tag_end
+        while True:
+            lt = self._find(b"<", cursor)
+            if lt < 0:
+                raise self._error(f"truncated input: <{parent}> is never closed", position)
+            if self._startswith(b"<!--", lt):
+                cursor = self._end_of_comment(lt)
+            elif self._startswith(b"<![CDATA[", lt):
+                cursor = self._end_of_cdata(lt)
+            elif self._startswith(b"<?", lt):
+                cursor = self._end_of_pi(lt)
+            elif self._startswith(b"</", lt):
+                return ElementLayout(start_tag_end, lt, tuple(children))
+            else:
+                name, tag_end, child_empty = self._start_tag(lt)
+                cursor = tag_end if child_empty else self._end_of_element(lt, name, tag_end)
+                children.append(ChildSpan(name, lt, cursor, tag_end))
+
+    def _trailer(self, position: int) -> Iterator[Segment]:
+        """After the root: only white space, comments and PIs are allowed."""
+        cursor = position
+        while True:
+            cursor = self._skip_space(cursor)
+            if self._startswith(b"<!--", cursor):
+                cursor = self._end_of_comment(cursor)
+            elif self._startswith(b"<?", cursor):
+                cursor = self._end_of_pi(cursor)
+            elif self._byte(cursor) == b"":
+                break
+            else:
+                raise self._error("not well-formed: content after the root element", cursor)
+        if cursor > position:
+            yield self._segment(SegmentKind.TRAILER, position, cursor)
+
+
+@attrs.frozen
+class ChildSpan:
+    """A direct child element of an element held in memory: its name and byte span."""
+
+    name: str
+    start: int
+    end: int
+    start_tag_end: int
+
+
+@attrs.frozen
+class ElementLayout:
+    """Where the parts of an element held in memory are: start tag, children, end tag."""
+
+    start_tag_end: int
+    end_tag_start: int  # equals start_tag_end for an empty element (<x/>)
+    children: tuple[ChildSpan, ...]
+
+
+def element_layout(data: bytes, source: str = "<input>") -> ElementLayout:
+    """The layout of the element whose start tag begins `data`.
+
+    Text, comments, CDATA and PIs between the children are skipped.
+    """
+    return Scanner.from_bytes(data, source).layout(0)
+
+
+def scan_bytes(data: bytes, source: str = "<input>") -> list[Segment]:
+    """All segments of an in-memory input."""
+    return list(Scanner.from_bytes(data, source).segments())
