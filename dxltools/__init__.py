@@ -4,6 +4,8 @@ The public API: split and parse (`Scanner`, `parse_note`), the model (`Note`,
 `Item`, ...), changes and edits, and the rewrite functions by input kind.
 """
 
+__version__ = "0.1.0"
+
 from dxltools.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
 from dxltools.edits import remove_item
 from dxltools.errors import (
@@ -54,6 +56,7 @@ __all__ = [
     "VerifyError",
     "Warn",
     "WriteError",
+    "__version__",
     "by_form",
     "parse_note",
     "remove_item",

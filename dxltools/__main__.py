@@ -1,0 +1,5 @@
+"""`python -m dxltools`: the same as the `dxltools` command."""
+
+from dxltools.cli import main
+
+main()
