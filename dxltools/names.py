@@ -88,10 +88,11 @@ class _Parsed:
 
 def _split_label(component: str) -> _Component:
     head, sep, tail = component.partition("=")
-    label = head.strip()
-    # isascii() first: str.upper() maps the long s (U+017F) to "S", a label it is not.
-    if sep and label.isascii() and label.upper() in _LABELS:
-        return _Component(label.upper(), tail.strip())
+    # Matched by casefold, like every other comparison here, so that a label is
+    # recognised (or not) the same way whatever the case of the input.
+    label = head.strip().casefold().upper()
+    if sep and label in _LABELS:
+        return _Component(label, tail.strip())
     return _Component(None, component.strip())
 
 

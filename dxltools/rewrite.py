@@ -11,7 +11,7 @@ import io
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import attrs
 
@@ -33,6 +33,12 @@ class NoteHead:
 
 
 Select = Callable[[NoteHead], bool]
+
+
+class Sink(Protocol):
+    """Where rewritten bytes go: a file, a buffer, or nowhere (``--check``)."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 @attrs.frozen
@@ -60,6 +66,7 @@ class RewriteReport:
     notes: tuple[NoteReport, ...]  # notes with a change or a warning, in file order
     notes_seen: int
     notes_parsed: int
+    warnings: tuple[str, ...] = ()  # findings about the file as a whole
 
     @property
     def notes_changed(self) -> int:
@@ -97,7 +104,7 @@ class _Rewriter:
         self.notes_parsed = 0
         self.changed = False
 
-    def run(self, source_stream: IO[bytes], output: IO[bytes]) -> RewriteReport:
+    def run(self, source_stream: IO[bytes], output: Sink) -> RewriteReport:
         scanner = Scanner(source_stream, self.source)
         for segment in scanner.segments():
             if segment.kind is SegmentKind.NOTE:
@@ -117,7 +124,10 @@ class _Rewriter:
                 return segment.data
         self.notes_parsed += 1
         note = _note_of(segment, prolog, self.source)
-        changes = self.edit(note)
+        try:
+            changes = self.edit(note)
+        except DxlError as error:
+            raise error.located(self.source) from None
         byte_changes: list[ByteChange] = [c for c in changes if not isinstance(c, Warn)]
         warnings = tuple(c.describe() for c in changes if isinstance(c, Warn))
         new_data = segment.data
@@ -135,7 +145,7 @@ class _Rewriter:
 
 def rewrite_stream(
     source_stream: IO[bytes],
-    output: IO[bytes],
+    output: Sink,
     edit: Edit,
     *,
     select: Select | None = None,

@@ -1,0 +1,1 @@
+"""The bundled agent definitions, installed as the package ``dxltools.bundled_agents``."""

@@ -1,0 +1,470 @@
+"""Agent definitions (TOML) turned into a selection and a list of edits.
+
+An agent file holds a name, a description, typed parameters, a selection and
+a list of actions. Strings of the form ``{parameter}`` are replaced by the
+parameter's value (a whole-string reference keeps the value's type, so a list
+parameter can fill a list). Every unknown key, unknown action, bad type or
+missing parameter is an :class:`AgentError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from dxltools import edits
+from dxltools.changes import ByteChange, Change, Edit, Warn
+from dxltools.errors import DxlError
+from dxltools.model import ItemFlags, Note
+from dxltools.rewrite import NoteHead
+
+_REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+ParameterValue = str | tuple[str, ...]
+
+
+class AgentError(DxlError, ValueError):
+    """An agent file or an agent parameter is wrong."""
+
+
+@attrs.frozen
+class Parameter:
+    name: str
+    type: str  # "string" or "list"
+    description: str
+    required: bool
+    default: ParameterValue | None
+
+    def parse(self, text: str) -> ParameterValue:
+        """A value given on the command line: lists are comma-separated."""
+        if self.type == "list":
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        return text
+
+
+@attrs.frozen
+class Condition:
+    """An item whose text value must equal one of `values` (case-insensitive)."""
+
+    item: str
+    values: tuple[str, ...]
+
+    def holds(self, note: Note) -> bool:
+        wanted = {value.casefold() for value in self.values}
+        return any(
+            value.casefold() in wanted
+            for item in note.items_named(self.item)
+            for value in item.texts
+        )
+
+
+@attrs.frozen
+class Action:
+    name: str
+    edit: Edit
+    restricts: bool  # sets a readers item: authors items left then widen access
+
+
+@attrs.frozen
+class Agent:
+    """A loaded agent with its parameter values bound."""
+
+    name: str
+    description: str
+    source: str
+    parameters: tuple[Parameter, ...]
+    values: Mapping[str, ParameterValue]
+    forms: tuple[str, ...]
+    unids: tuple[str, ...]
+    conditions: tuple[Condition, ...]
+    actions: tuple[Action, ...]
+
+    def wants(self, head: NoteHead) -> bool:
+        """Decide from the start tag alone whether the note may be selected."""
+        if not self.forms:
+            return True
+        form = head.attributes.get("form")
+        return form is None or form.casefold() in {f.casefold() for f in self.forms}
+
+    def selects(self, note: Note) -> bool:
+        if self.forms and (note.form or "").casefold() not in {f.casefold() for f in self.forms}:
+            return False
+        if self.unids and (note.unid or "").upper() not in {u.upper() for u in self.unids}:
+            return False
+        return all(condition.holds(note) for condition in self.conditions)
+
+    def edit(self, note: Note) -> Sequence[Change]:
+        if not self.selects(note):
+            return []
+        changes = _run_actions(note, self.actions)
+        byte_changes = [change for change in changes if not isinstance(change, Warn)]
+        if byte_changes:
+            warning = edits.signed_warning(note)
+            if warning:
+                changes.append(warning)
+        if any(action.restricts for action in self.actions):
+            changes.extend(_authors_warnings(note, byte_changes))
+        return changes
+
+    def start(self) -> AgentRun:
+        """A run of this agent over one file, which tracks file-level findings."""
+        return AgentRun(self)
+
+
+class AgentRun:
+    """One agent over one file: the edit, plus what was seen for file warnings."""
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+        self.selected = 0
+        self.seen: dict[str, dict[str, str]] = {c.item.casefold(): {} for c in agent.conditions}
+
+    def wants(self, head: NoteHead) -> bool:
+        return self.agent.wants(head)
+
+    def edit(self, note: Note) -> Sequence[Change]:
+        for item in note.items:
+            values = self.seen.get(item.name.casefold())
+            if values is not None:
+                for value in item.texts:
+                    values.setdefault(value.casefold(), value)
+        if self.agent.selects(note):
+            self.selected += 1
+        return self.agent.edit(note)
+
+    def warnings(self) -> tuple[str, ...]:
+        """When nothing matched: which wanted values the file never holds."""
+        if self.selected:
+            return ()
+        found = []
+        for condition in self.agent.conditions:
+            seen = self.seen[condition.item.casefold()]
+            if not any(value.casefold() in seen for value in condition.values):
+                found.append(
+                    f"no document selected: {condition.item} {' or '.join(condition.values)!s} "
+                    f"never appears in this file (values seen: "
+                    f"{', '.join(sorted(seen.values())) or 'none'})"
+                )
+        return tuple(found)
+
+
+def _targets(change: Change) -> int | None:
+    item = getattr(change, "item", None)
+    return None if item is None else int(item.span.start)
+
+
+def _run_actions(note: Note, actions: Sequence[Action]) -> list[Change]:
+    """Actions in order; each sees the note without the items earlier ones changed."""
+    changes: list[Change] = []
+    view = note
+    for action in actions:
+        found = list(action.edit(view))
+        touched = {_targets(change) for change in found} - {None}
+        changes.extend(found)
+        view = attrs.evolve(
+            view, items=tuple(item for item in view.items if item.span.start not in touched)
+        )
+    return changes
+
+
+def _authors_warnings(note: Note, changes: Sequence[ByteChange]) -> list[Change]:
+    removed = {_targets(change) for change in changes}
+    left = [
+        item
+        for item in note.items
+        if item.flags.authors
+        and item.span.start not in removed
+        and any(v.strip() for v in item.texts)
+    ]
+    return [
+        Warn(
+            f"note {note.label}: authors item {item.name} still grants read access to "
+            f"{'; '.join(v for v in item.texts if v.strip())}"
+        )
+        for item in left
+    ]
+
+
+# -- loading ---------------------------------------------------------------------------
+
+_TOP_KEYS = {"name", "description", "parameters", "select", "actions"}
+_PARAMETER_KEYS = {"type", "description", "required", "default"}
+_SELECT_KEYS = {"forms", "unids", "where"}
+_FLAG_NAMES = {field.name for field in attrs.fields(ItemFlags)}
+
+
+def _flags(names: Sequence[str]) -> ItemFlags:
+    return ItemFlags(**dict.fromkeys(names, True))
+
+
+# Action name -> (required keys, optional keys with defaults, factory, restricts).
+_ACTIONS: dict[str, tuple[set[str], dict[str, Any], Callable[..., Edit], bool]] = {
+    "remove-item": ({"item"}, {}, lambda item: edits.remove_item(item), False),
+    "set-item": (
+        {"item", "values"},
+        {"flags": ()},
+        lambda item, values, flags: edits.set_item(item, _as_list(values), _flags(flags)),
+        False,
+    ),
+    "add-names": (
+        {"item", "names"},
+        {"flags": ("names",)},
+        lambda item, names, flags: edits.add_names(item, _as_list(names), _flags(flags)),
+        False,
+    ),
+    "remove-names": (
+        {"item", "names"},
+        {},
+        lambda item, names: edits.remove_names(item, _as_list(names)),
+        False,
+    ),
+    "set-readers": (
+        {"servers_group", "admins_group"},
+        {"server_items": ("CalendarServer", "MailServer"), "item": "$Readers"},
+        lambda servers_group, admins_group, server_items, item: edits.set_readers(
+            servers_group, admins_group, _as_list(server_items), item
+        ),
+        True,
+    ),
+}
+
+
+def _as_list(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+class _Loader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, reason: str) -> AgentError:
+        return AgentError(f"{key}: {reason}", source=self.source)
+
+    def unknown(self, table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                raise self.fail(
+                    f"{where}{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+                )
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a string, not {type(value).__name__}")
+        return value
+
+    def strings(self, value: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a string or a list of strings")
+        return tuple(value)
+
+    def parameters(self, table: Any) -> tuple[Parameter, ...]:
+        if not isinstance(table, dict):
+            raise self.fail("parameters", "must be a table of parameter tables")
+        found = []
+        for name, spec in table.items():
+            key = f"parameters.{name}"
+            if not isinstance(spec, dict):
+                raise self.fail(key, "must be a table")
+            self.unknown(spec, _PARAMETER_KEYS, f"{key}.")
+            kind = spec.get("type", "string")
+            if kind not in ("string", "list"):
+                raise self.fail(f"{key}.type", "must be 'string' or 'list'")
+            default: ParameterValue | None = None
+            if "default" in spec:
+                default = (
+                    self.strings(spec["default"], f"{key}.default")
+                    if kind == "list"
+                    else self.string(spec["default"], f"{key}.default")
+                )
+            required = spec.get("required", False)
+            if not isinstance(required, bool):
+                raise self.fail(f"{key}.required", "must be true or false")
+            description = self.string(spec.get("description", ""), f"{key}.description")
+            found.append(Parameter(name, kind, description, required, default))
+        return tuple(found)
+
+    def bind(
+        self, parameters: Sequence[Parameter], overrides: Mapping[str, str]
+    ) -> dict[str, ParameterValue]:
+        known = {parameter.name: parameter for parameter in parameters}
+        for name in overrides:
+            if name not in known:
+                raise self.fail(
+                    f"--set {name}",
+                    f"unknown parameter (known: {', '.join(sorted(known)) or 'none'})",
+                )
+        values: dict[str, ParameterValue] = {}
+        for parameter in parameters:
+            if parameter.name in overrides:
+                values[parameter.name] = parameter.parse(overrides[parameter.name])
+            elif parameter.default is not None:
+                values[parameter.name] = parameter.default
+            elif parameter.required:
+                raise self.fail(
+                    f"parameters.{parameter.name}",
+                    f"required parameter missing: give it with --set {parameter.name}=VALUE",
+                )
+            else:
+                values[parameter.name] = ""
+        return values
+
+    def substitute(self, value: Any, values: Mapping[str, ParameterValue], key: str) -> Any:
+        if isinstance(value, list):
+            flat: list[str] = []
+            for index, part in enumerate(value):
+                done = self.substitute(part, values, f"{key}[{index}]")
+                flat.extend(_as_list(done))
+            return tuple(flat)
+        if not isinstance(value, str):
+            return value
+        whole = _REFERENCE.fullmatch(value)
+        if whole:
+            return self.lookup(whole.group(1), values, key)
+
+        def one(match: re.Match[str]) -> str:
+            found = self.lookup(match.group(1), values, key)
+            return found if isinstance(found, str) else ",".join(found)
+
+        return _REFERENCE.sub(one, value)
+
+    def lookup(self, name: str, values: Mapping[str, ParameterValue], key: str) -> ParameterValue:
+        if name not in values:
+            raise self.fail(key, f"refers to unknown parameter {{{name}}}")
+        return values[name]
+
+    def selection(
+        self, table: Any, values: Mapping[str, ParameterValue]
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Condition, ...]]:
+        if not isinstance(table, dict):
+            raise self.fail("select", "must be a table")
+        self.unknown(table, _SELECT_KEYS, "select.")
+        forms = self.strings(
+            self.substitute(table.get("forms", []), values, "select.forms"), "select.forms"
+        )
+        unids = self.strings(
+            self.substitute(table.get("unids", []), values, "select.unids"), "select.unids"
+        )
+        where = table.get("where", {})
+        if not isinstance(where, dict):
+            raise self.fail("select.where", "must be a table of item = value")
+        conditions = []
+        for item, wanted in where.items():
+            key = f"select.where.{item}"
+            bound = self.strings(self.substitute(wanted, values, key), key)
+            bound = tuple(value for value in bound if value.strip())
+            if bound:  # an empty value (a parameter left at "") means: any
+                conditions.append(Condition(item, bound))
+        return tuple(v for v in forms if v), tuple(v for v in unids if v), tuple(conditions)
+
+    def actions(self, table: Any, values: Mapping[str, ParameterValue]) -> tuple[Action, ...]:
+        if not isinstance(table, list) or not table:
+            raise self.fail("actions", "must be a non-empty array of tables ([[actions]])")
+        found = []
+        for index, spec in enumerate(table):
+            where = f"actions[{index}]"
+            if not isinstance(spec, dict):
+                raise self.fail(where, "must be a table")
+            name = self.string(spec.get("action"), f"{where}.action")
+            if name not in _ACTIONS:
+                raise self.fail(
+                    f"{where}.action", f"unknown action {name!r} (known: {', '.join(_ACTIONS)})"
+                )
+            required, optional, factory, restricts = _ACTIONS[name]
+            self.unknown(spec, required | set(optional) | {"action"}, f"{where}.")
+            arguments = dict(optional)
+            for key in required:
+                if key not in spec:
+                    raise self.fail(f"{where}.{key}", f"missing for action {name!r}")
+            for key in required | set(optional):
+                if key in spec:
+                    arguments[key] = self.substitute(spec[key], values, f"{where}.{key}")
+            self.check_arguments(arguments, where)
+            found.append(Action(name, factory(**arguments), restricts))
+        return tuple(found)
+
+    def check_arguments(self, arguments: Mapping[str, Any], where: str) -> None:
+        for key, value in arguments.items():
+            texts = self.strings(value, f"{where}.{key}")
+            if key in ("item", "servers_group", "admins_group") and not "".join(texts).strip():
+                raise self.fail(f"{where}.{key}", "must not be empty")
+            if key == "flags":
+                for flag in texts:
+                    if flag not in _FLAG_NAMES:
+                        raise self.fail(f"{where}.flags", f"unknown flag {flag!r}")
+
+    def load(self, text: str, overrides: Mapping[str, str]) -> Agent:
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise AgentError(f"not valid TOML: {error}", source=self.source) from None
+        self.unknown(document, _TOP_KEYS, "")
+        name = self.string(document.get("name"), "name")
+        description = self.string(document.get("description", ""), "description")
+        parameters = self.parameters(document.get("parameters", {}))
+        values = self.bind(parameters, overrides)
+        forms, unids, conditions = self.selection(document.get("select", {}), values)
+        actions = self.actions(document.get("actions"), values)
+        return Agent(
+            name, description, self.source, parameters, values, forms, unids, conditions, actions
+        )
+
+
+def bundled_agents() -> dict[str, Path]:
+    """The bundled agents by name: the project's ``agents/`` folder, installed
+    as the package ``dxltools.bundled_agents``."""
+    folder = Path(str(importlib.resources.files("dxltools.bundled_agents")))
+    return {path.stem: path for path in sorted(folder.glob("*.toml"))}
+
+
+def find_agent(reference: str) -> Path:
+    """A bundled agent by name, or an agent file by path."""
+    path = Path(reference)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise AgentError("agent file not found", source=reference)
+        return path
+    bundled = bundled_agents()
+    if reference not in bundled:
+        raise AgentError(
+            f"no bundled agent of that name (bundled: {', '.join(bundled) or 'none'})",
+            source=reference,
+        )
+    return bundled[reference]
+
+
+def load_agent(reference: str, overrides: Mapping[str, str] | None = None) -> Agent:
+    """Load a bundled agent by name or an agent file, binding `overrides`."""
+    path = find_agent(reference)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AgentError(f"cannot read agent file: {error}", source=str(path)) from None
+    return _Loader(str(path)).load(text, overrides or {})
+
+
+def describe_agent(path: Path) -> str:
+    """An agent's name, description and parameters, for `dxltools agents`."""
+    loader = _Loader(str(path))
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise AgentError(f"cannot read agent file: {error}", source=str(path)) from None
+    loader.unknown(document, _TOP_KEYS, "")
+    lines = [f"{loader.string(document.get('name'), 'name')}: {document.get('description', '')}"]
+    for parameter in loader.parameters(document.get("parameters", {})):
+        if parameter.required:
+            given = "required"
+        elif isinstance(parameter.default, tuple):
+            given = f"default {','.join(parameter.default)!r}"
+        else:
+            given = f"default {parameter.default!r}"
+        lines.append(f"  {parameter.name} ({parameter.type}, {given}): {parameter.description}")
+    return "\n".join(lines) + "\n"
