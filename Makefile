@@ -12,8 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+DEMO_FILE := fixtures/names.dxl
+DEMO_RUN := $(BIN)/dxltools run coexistence-readers $(DEMO_FILE) --set servers_group=AcmeMailServers
+
 demo: $(STAMP)
-	@$(BIN)/python -m dxltools.demo
+	@echo "== The Foreign Domain documents of $(DEMO_FILE) (two for BTEx, one per coexistence server):"
+	@$(BIN)/dxltools run remove-document-access $(DEMO_FILE) --check -v 2>&1 | sed 's/^/   /' || true
+	@echo
+	@echo "== dxltools run coexistence-readers: strip DocumentAccess, one readers item per server."
+	@echo "== The diff of what it changes (the fixture itself is not touched):"
+	@$(DEMO_RUN) --diff -v
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
