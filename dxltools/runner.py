@@ -8,7 +8,6 @@ reason), with no file of that input written.
 from __future__ import annotations
 
 import difflib
-import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,6 +38,15 @@ class RunOptions:
     json: bool = False
     quiet: bool = False
     verbose: bool = False
+
+    @property
+    def writes_stdout(self) -> bool:
+        """Whether standard output carries the rewritten DXL."""
+        return not (self.in_place or self.output or self.check or self.diff)
+
+    @property
+    def json_on_stderr(self) -> bool:
+        return self.json and self.writes_stdout
 
 
 class UsageError(DxlError, ValueError):
@@ -79,6 +87,21 @@ def _check_usage(options: RunOptions, count: int) -> None:
         )
 
 
+def _check_distinct_outputs(options: RunOptions, files: Sequence[tuple[Path, Path]]) -> None:
+    """`-o FOLDER` with two inputs of one relative name would lose one result."""
+    if not options.output or len(files) < 2:
+        return
+    seen: dict[Path, Path] = {}
+    for path, relative in files:
+        if relative in seen:
+            raise UsageError(
+                f"-o {options.output}: {seen[relative]} and {path} would both be written to "
+                f"{relative}",
+                source="dxltools run",
+            )
+        seen[relative] = path
+
+
 def _report_json(report: RewriteReport, error: str | None = None) -> dict[str, Any]:
     return {
         "path": report.source,
@@ -114,7 +137,8 @@ class _Run:
         self.failed = False
 
     def say(self, text: str) -> None:
-        if not self.options.quiet:
+        # When the JSON report goes to stderr, no human lines are mixed into it.
+        if not (self.options.quiet or self.options.json_on_stderr):
             print(text, file=self.stderr)
 
     def record(self, report: RewriteReport) -> None:
@@ -136,7 +160,8 @@ class _Run:
 
     def fail(self, error: DxlError, source: str) -> None:
         self.failed = True
-        print(f"dxltools: {error}", file=self.stderr)
+        if not self.options.json_on_stderr:
+            print(f"dxltools: {error}", file=self.stderr)
         self.results.append({"path": source, "changed": False, "error": str(error)})
 
     def one(self, path: Path, relative: Path) -> None:
@@ -239,6 +264,7 @@ def run_agent(
             else list(expand_paths(options.paths))
         )
         _check_usage(options, len(files))
+        _check_distinct_outputs(options, files)
         if options.in_place and not files:
             raise UsageError("-i/--in-place needs files, not standard input", source="dxltools run")
     except DxlError as error:
@@ -260,17 +286,17 @@ def run_agent(
                 "errors": sum(bool(result.get("error")) for result in run.results),
             },
         }
-        carries_dxl = not (options.in_place or options.output or options.check or options.diff)
-        print(json.dumps(summary, indent=2), file=stderr if carries_dxl else _text(stdout))
+        text = json.dumps(summary, indent=2) + "\n"
+        if options.json_on_stderr:
+            stderr.write(text)
+        else:
+            stdout.write(text.encode("utf-8"))
+            stdout.flush()
     if run.failed:
         return EXIT_ERROR
     if options.check and run.would_change:
         return EXIT_WOULD_CHANGE
     return EXIT_OK
-
-
-def _text(stream: IO[bytes]) -> TextIO:
-    return io.TextIOWrapper(stream, encoding="utf-8", write_through=True)
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
