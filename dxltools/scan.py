@@ -353,6 +353,16 @@ class Scanner:
             raise self._error("truncated input: a CDATA section is never closed", position)
         return end + 3
 
+    def _misc_markup(self, position: int) -> tuple[SegmentKind, int] | None:
+        """A comment, CDATA section or PI at `position`: its kind and end; else None."""
+        if self._startswith(b"<!--", position):
+            return SegmentKind.COMMENT, self._end_of_comment(position)
+        if self._startswith(b"<![CDATA[", position):
+            return SegmentKind.TEXT, self._end_of_cdata(position)
+        if self._startswith(b"<?", position):
+            return SegmentKind.PI, self._end_of_pi(position)
+        return None
+
     _DOCTYPE_TOKEN = re.compile(rb"""<!--|[\[\]>"']""")
 
     def _end_of_doctype(self, position: int) -> int:
@@ -480,15 +490,10 @@ class Scanner:
                 )
             if lt > position:
                 yield self._segment(SegmentKind.TEXT, position, lt)
-            if self._startswith(b"<!--", lt):
-                end = self._end_of_comment(lt)
-                yield self._segment(SegmentKind.COMMENT, lt, end)
-            elif self._startswith(b"<![CDATA[", lt):
-                end = self._end_of_cdata(lt)
-                yield self._segment(SegmentKind.TEXT, lt, end)
-            elif self._startswith(b"<?", lt):
-                end = self._end_of_pi(lt)
-                yield self._segment(SegmentKind.PI, lt, end)
+            misc = self._misc_markup(lt)
+            if misc is not None:
+                kind, end = misc
+                yield self._segment(kind, lt, end)
             elif self._startswith(b"</", lt):
                 name_match = _NAME_RE.match(self._buffer, lt + 2 - self._base)
                 closing = name_match.group().decode("ascii", "replace") if name_match else ""
@@ -519,12 +524,9 @@ class Scanner:
             lt = self._find(b"<", cursor)
             if lt < 0:
                 raise self._error(f"truncated input: <{parent}> is never closed", position)
-            if self._startswith(b"<!--", lt):
-                cursor = self._end_of_comment(lt)
-            elif self._startswith(b"<![CDATA[", lt):
-                cursor = self._end_of_cdata(lt)
-            elif self._startswith(b"<?", lt):
-                cursor = self._end_of_pi(lt)
+            misc = self._misc_markup(lt)
+            if misc is not None:
+                cursor = misc[1]
             elif self._startswith(b"</", lt):
                 return ElementLayout(start_tag_end, lt, tuple(children))
             else:
