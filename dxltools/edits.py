@@ -14,7 +14,7 @@ import attrs
 
 from dxltools.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
 from dxltools.errors import EditError
-from dxltools.model import Item, ItemFlags, Note
+from dxltools.model import Item, ItemFlags, Note, Text, TextList
 from dxltools.names import canonicalize, name_key, unique_names
 
 READERS_FLAGS = ItemFlags(readers=True)
@@ -45,7 +45,7 @@ def _replace_all(note: Note, new: NewItem, keep: bool) -> list[Change]:
 
 
 def _is_text(item: Item) -> bool:
-    return bool(item.texts) or type(item.value).__name__ in ("Text", "TextList")
+    return isinstance(item.value, Text | TextList)
 
 
 def set_item(name: str, values: Sequence[str], flags: ItemFlags | None = None) -> Edit:
