@@ -78,8 +78,7 @@ def _check_usage(options: RunOptions, count: int) -> None:
         raise UsageError("use either -i/--in-place or -o/--output, not both", source="dxltools run")
     if options.backup and not options.in_place:
         raise UsageError("--backup goes with -i/--in-place", source="dxltools run")
-    quiet_modes = options.in_place or options.output or options.check or options.diff
-    if count > 1 and not quiet_modes:
+    if count > 1 and options.writes_stdout:
         raise UsageError(
             f"{count} inputs: give -i, -o FOLDER, --check or --diff "
             "(dxltools does not concatenate exports)",
@@ -102,7 +101,7 @@ def _check_distinct_outputs(options: RunOptions, files: Sequence[tuple[Path, Pat
         seen[relative] = path
 
 
-def _report_json(report: RewriteReport, error: str | None = None) -> dict[str, Any]:
+def _report_json(report: RewriteReport) -> dict[str, Any]:
     return {
         "path": report.source,
         "changed": report.changed,
@@ -119,7 +118,7 @@ def _report_json(report: RewriteReport, error: str | None = None) -> dict[str, A
             for note in report.notes
         ],
         "warnings": list(report.warnings),
-        "error": error,
+        "error": None,
     }
 
 
@@ -169,26 +168,20 @@ class _Run:
         current = self.current = self.agent.start()
         source = str(path)
         try:
-            if options.diff:
-                data = path.read_bytes()
-                result = rewrite_bytes(data, current.edit, select=current.wants, source=source)
-                self.stdout.write(_diff(data, result.data, source))
-                report = result.report
+            if options.diff or options.writes_stdout:
+                report = self._in_memory(path.read_bytes(), source)
             elif options.check:
                 with open(path, "rb") as stream:
                     report = rewrite_stream(
                         stream, _NullOutput(), current.edit, select=current.wants, source=source
                     )
-            elif options.in_place or options.output:
+            else:
                 target = self._target(relative) if options.output else None
                 if target is not None:
                     target.parent.mkdir(parents=True, exist_ok=True)
                 report = rewrite_file(
                     path, current.edit, select=current.wants, output=target, backup=options.backup
                 )
-            else:
-                with open(path, "rb") as stream:
-                    report = self._to_stdout(stream, source)
         except FileNotFoundError:
             self.fail(DxlError("no such file", source=source), source)
             return
@@ -205,26 +198,20 @@ class _Run:
         several = len(self.options.paths) > 1 or any(Path(p).is_dir() for p in self.options.paths)
         return output / relative if several or output.is_dir() else output
 
-    def _to_stdout(self, stream: IO[bytes], source: str) -> RewriteReport:
-        # Buffer the output: a bad input must not leave half an export on stdout.
-        data = stream.read()
+    def _in_memory(self, data: bytes, source: str) -> RewriteReport:
+        """Rewrite in memory, then print the diff or the DXL as asked. Buffering
+        means a bad input never leaves half an export on stdout."""
         result = rewrite_bytes(data, self.current.edit, select=self.current.wants, source=source)
-        self.stdout.write(result.data)
+        if self.options.diff:
+            self.stdout.write(_diff(data, result.data, source))
+        elif self.options.writes_stdout:
+            self.stdout.write(result.data)
         return result.report
 
     def stdin(self, stream: IO[bytes]) -> None:
         self.current = self.agent.start()
         try:
-            if self.options.check or self.options.diff:
-                data = stream.read()
-                result = rewrite_bytes(
-                    data, self.current.edit, select=self.current.wants, source="<stdin>"
-                )
-                if self.options.diff:
-                    self.stdout.write(_diff(data, result.data, "<stdin>"))
-                report = result.report
-            else:
-                report = self._to_stdout(stream, "<stdin>")
+            report = self._in_memory(stream.read(), "<stdin>")
         except DxlError as error:
             self.fail(error, "<stdin>")
             return
