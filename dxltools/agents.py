@@ -84,24 +84,37 @@ class Agent:
     unids: tuple[str, ...]
     conditions: tuple[Condition, ...]
     actions: tuple[Action, ...]
+    # Comparison keys, computed once: `wants` runs for every note of a file.
+    form_keys: frozenset[str] = attrs.field(init=False)
+    unid_keys: frozenset[str] = attrs.field(init=False)
+
+    @form_keys.default
+    def _form_keys(self) -> frozenset[str]:
+        return frozenset(form.casefold() for form in self.forms)
+
+    @unid_keys.default
+    def _unid_keys(self) -> frozenset[str]:
+        return frozenset(unid.upper() for unid in self.unids)
 
     def wants(self, head: NoteHead) -> bool:
         """Decide from the start tag alone whether the note may be selected."""
-        if not self.forms:
+        if not self.form_keys:
             return True
         form = head.attributes.get("form")
-        return form is None or form.casefold() in {f.casefold() for f in self.forms}
+        return form is None or form.casefold() in self.form_keys
 
     def selects(self, note: Note) -> bool:
-        if self.forms and (note.form or "").casefold() not in {f.casefold() for f in self.forms}:
+        if self.form_keys and (note.form or "").casefold() not in self.form_keys:
             return False
-        if self.unids and (note.unid or "").upper() not in {u.upper() for u in self.unids}:
+        if self.unid_keys and (note.unid or "").upper() not in self.unid_keys:
             return False
         return all(condition.holds(note) for condition in self.conditions)
 
     def edit(self, note: Note) -> Sequence[Change]:
-        if not self.selects(note):
-            return []
+        return self.apply(note) if self.selects(note) else []
+
+    def apply(self, note: Note) -> list[Change]:
+        """The actions' changes and the warnings, for a note already selected."""
         changes = _run_actions(note, self.actions)
         byte_changes = [change for change in changes if not isinstance(change, Warn)]
         if byte_changes:
@@ -134,9 +147,10 @@ class AgentRun:
             if values is not None:
                 for value in item.texts:
                     values.setdefault(value.casefold(), value)
-        if self.agent.selects(note):
-            self.selected += 1
-        return self.agent.edit(note)
+        if not self.agent.selects(note):
+            return []
+        self.selected += 1
+        return self.agent.apply(note)
 
     def warnings(self) -> tuple[str, ...]:
         """When nothing matched: which wanted values the file never holds."""
