@@ -391,15 +391,19 @@ class Scanner:
             else:
                 return at + 1
 
+    def _name_at(self, position: int) -> re.Match[bytes] | None:
+        """The whole tag name at `position`, even when a read ends inside it."""
+        self._available(position + 256)
+        name_match = _NAME_RE.match(self._buffer, position - self._base)
+        while name_match is not None and name_match.end() == len(self._buffer) and self._fill():
+            name_match = _NAME_RE.match(self._buffer, position - self._base)
+        return name_match
+
     def _start_tag(self, position: int) -> tuple[str, int, bool]:
         """Name, end offset and self-closing flag of the start tag at `position`."""
-        self._available(position + 256)
-        name_match = _NAME_RE.match(self._buffer, position + 1 - self._base)
+        name_match = self._name_at(position + 1)
         if name_match is None:
             raise self._error("not well-formed: '<' not followed by a tag name", position)
-        while name_match.end() == len(self._buffer) and self._fill():
-            name_match = _NAME_RE.match(self._buffer, position + 1 - self._base)
-            assert name_match is not None
         name = name_match.group().decode("ascii", "replace")
         end = self._match_tag_rest(name_match.end() + self._base)
         return name, end, self._take(end - 2, end) == b"/>"
@@ -495,7 +499,7 @@ class Scanner:
                 kind, end = misc
                 yield self._segment(kind, lt, end)
             elif self._startswith(b"</", lt):
-                name_match = _NAME_RE.match(self._buffer, lt + 2 - self._base)
+                name_match = self._name_at(lt + 2)
                 closing = name_match.group().decode("ascii", "replace") if name_match else ""
                 if closing != root:
                     raise self._error(

@@ -9,7 +9,7 @@ import pytest
 
 from dxltools.errors import DxlError, DxlSyntaxError, NotDxlError, UnsupportedInputError
 from dxltools.scan import Scanner, SegmentKind, element_layout, scan_bytes
-from tests.shared import fixture_files, real_dxl_files, requires_shared
+from tests.shared import FIXTURES, fixture_files, real_dxl_files, requires_shared
 
 INPUTS = real_dxl_files() + fixture_files()
 
@@ -150,3 +150,14 @@ def test_bad_input_is_a_located_one_line_error(name: str) -> None:
     assert error.line == line
     assert str(error).startswith(f"bad.dxl:{line}")
     assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize("fixture", ["foreign-domains.dxl", "names.dxl"])
+def test_every_chunk_size_gives_the_same_split(fixture: str) -> None:
+    """Reads end everywhere, inside every tag name included (a root end tag cut
+    as `</databas` + `e>` was once taken for another element)."""
+    data = (FIXTURES / fixture).read_bytes()
+    whole = scan_bytes(data)
+    sizes = range(1, len(data) + 1) if len(data) < 5000 else range(1, len(data) + 1, 7)
+    for chunk_size in sizes:
+        assert segments_in_chunks(data, chunk_size) == whole, chunk_size
