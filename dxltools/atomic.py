@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import IO
 
@@ -99,3 +100,18 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove the temporary files a killed run left beside `target`.
+
+    Only safe while holding the target's lock (see :mod:`dxltools.lock`): the
+    run that made such a file would have held the lock, so it is gone.
+    """
+    real_target = Path(os.path.realpath(target))
+    removed = []
+    for leftover in real_target.parent.glob(f".{glob_escape(real_target.name)}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+            removed.append(leftover)
+    return removed

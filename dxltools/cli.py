@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
+import io
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 
 from dxltools import __version__
 from dxltools.agents import bundled_agents, describe_agent
+from dxltools.config import find_config
 from dxltools.errors import DxlError
+from dxltools.interrupt import Terminated, graceful_termination
 from dxltools.runner import RunOptions, parse_settings, run_agent
+from dxltools.show import ShowOptions, run_show
+from dxltools.validate import ValidateOptions, run_validate
 
 REPORT_URL = "https://github.com/dxltools/dxltools/issues"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _text_stdout() -> TextIO:
+    """Standard output for text reports: names are printed as stored, so a
+    console whose code page cannot show one gets an escape, not a crash."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    return sys.stdout
+
+
+def _fail(error: DxlError) -> NoReturn:
+    click.echo(f"dxltools: {error}", err=True)
+    sys.exit(2)
+
+
+def _file_selection(function: F) -> F:
+    """--include/--exclude, shared by every command that walks folders."""
+    function = click.option(
+        "--exclude",
+        multiple=True,
+        metavar="GLOB",
+        help="Skip files and folders matching GLOB when walking folders (repeatable).",
+    )(function)
+    return click.option(
+        "--include",
+        multiple=True,
+        metavar="GLOB",
+        help="Files to take when walking folders (repeatable; default *.dxl and *.xml).",
+    )(function)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +68,16 @@ def cli() -> None:
 @click.option("--diff", is_flag=True, help="Print a unified diff of what would change.")
 @click.option("--backup", metavar="SUFFIX", help="With -i: keep the original as FILE+SUFFIX.")
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
+@click.option("-j", "--jobs", type=int, metavar="N", help="Process N files at once.")
+@_file_selection
+@click.option(
+    "--no-wait", is_flag=True, help="Fail at once if another run is writing a file (exit 2)."
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: when stderr is a terminal).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Every change on stderr.")
 def run(
@@ -42,20 +90,27 @@ def run(
     diff: bool,
     backup: str | None,
     as_json: bool,
+    jobs: int | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_wait: bool,
+    progress: bool | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
     """Apply AGENT (a bundled agent's name or an agent .toml file) to PATHS.
 
     Files and folders (recursive *.dxl, *.xml); no path or '-' reads standard
-    input and writes standard output. Exit 0: done or nothing to change;
-    1: --check found changes; 2: bad usage or bad input.
+    input and writes standard output. Settings also come from [tool.dxltools]
+    in pyproject.toml or from dxltools.toml; the command line wins. Exit 0:
+    done or nothing to change; 1: --check found changes; 2: bad usage or bad
+    input.
     """
     try:
-        parsed = parse_settings(settings)
+        config = find_config()
+        parsed = {**config.settings_for(agent), **parse_settings(settings)}
     except DxlError as error:
-        click.echo(f"dxltools: {error}", err=True)
-        sys.exit(2)
+        _fail(error)
     options = RunOptions(
         agent=agent,
         paths=paths,
@@ -68,6 +123,11 @@ def run(
         json=as_json,
         quiet=quiet,
         verbose=verbose,
+        include=include or config.include,
+        exclude=exclude or config.exclude,
+        jobs=jobs if jobs is not None else config.jobs or 1,
+        wait=not no_wait,
+        progress=progress,
     )
     sys.exit(run_agent(options))
 
@@ -79,15 +139,88 @@ def agents() -> None:
         for path in bundled_agents().values():
             click.echo(describe_agent(path))
     except DxlError as error:
-        click.echo(f"dxltools: {error}", err=True)
-        sys.exit(2)
+        _fail(error)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--form", "forms", multiple=True, metavar="FORM", help="Only notes of this form.")
+@click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
+@_file_selection
+def show(
+    paths: tuple[str, ...],
+    forms: tuple[str, ...],
+    as_json: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> None:
+    """One line per note: form, UNID, domain, servers, readers and authors items."""
+    try:
+        config = find_config()
+    except DxlError as error:
+        _fail(error)
+    options = ShowOptions(
+        paths=paths,
+        forms=forms,
+        json=as_json,
+        include=include or config.include,
+        exclude=exclude or config.exclude,
+    )
+    sys.exit(run_show(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--dtd-dir",
+    metavar="DIR",
+    help="Folder holding the DXL DTDs (a Notes install's xmlschemas folder).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="Only problems, no summary.")
+@_file_selection
+def validate(
+    paths: tuple[str, ...],
+    dtd_dir: str | None,
+    as_json: bool,
+    quiet: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> None:
+    """Full well-formedness, DXL structure, and DTD validity with --dtd-dir.
+
+    Exit 0: every file valid; 1: problems found; 2: bad usage, or a file that
+    is not well-formed DXL at all.
+    """
+    try:
+        config = find_config()
+    except DxlError as error:
+        _fail(error)
+    options = ValidateOptions(
+        paths=paths,
+        dtd_dir=str(Path(dtd_dir)) if dtd_dir else None,
+        json=as_json,
+        include=include or config.include,
+        exclude=exclude or config.exclude,
+        quiet=quiet,
+    )
+    sys.exit(run_validate(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
 
 def main() -> None:
+    """The console script: click's own handling, except that an interrupt
+    (Ctrl-C, SIGTERM) and an unexpected exception are one line and exit 2."""
     try:
-        cli(prog_name="dxltools")
-    except SystemExit:
-        raise
+        with graceful_termination():
+            status = cli.main(prog_name="dxltools", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort, Terminated):
+        click.echo(
+            "dxltools: interrupted; every file is either as it was or fully rewritten", err=True
+        )
+        sys.exit(2)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
     except Exception as error:
         click.echo(
             f"dxltools: internal error: {type(error).__name__}: {error} "
@@ -95,3 +228,4 @@ def main() -> None:
             err=True,
         )
         sys.exit(2)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -62,3 +62,11 @@ class VerifyError(DxlError, ValueError):
 
 class WriteError(DxlError, OSError):
     """Writing or replacing the output failed; the original file is untouched."""
+
+
+class ReadError(DxlError, OSError):
+    """An input cannot be read: missing, a folder, or no permission."""
+
+
+class UsageError(DxlError, ValueError):
+    """The command line asks for something that cannot be done."""

@@ -16,7 +16,7 @@ import attrs
 from lxml import etree
 
 from dxltools.errors import DxlSyntaxError
-from dxltools.scan import ElementLayout, element_layout
+from dxltools.scan import ElementLayout, Prolog, Segment, SegmentKind, element_layout
 
 _WRAPPER = "dxltools-note"
 
@@ -240,13 +240,15 @@ class Note:
 
 # -- parsing ---------------------------------------------------------------------------
 
-_PARSER = etree.XMLParser(
+# The one parser configuration for note-sized fragments: no DTD, no network,
+# no entity expansion. (collect_ids=False is left out on purpose: it makes
+# libxml2 load an external DTD even with load_dtd=False.)
+SAFE_PARSER = etree.XMLParser(
     resolve_entities=False,
     no_network=True,
     load_dtd=False,
     dtd_validation=False,
     remove_blank_text=False,
-    collect_ids=False,
     huge_tree=False,
 )
 
@@ -314,7 +316,7 @@ def _parse_tree(data: bytes, namespace: str | None, encoding: str) -> etree._Ele
     """The note element, parsed inside a wrapper that declares the root's namespace."""
     xmlns = f" xmlns='{namespace}'" if namespace else ""
     head = f"<?xml version='1.0' encoding='{encoding}'?><{_WRAPPER}{xmlns}>".encode("ascii")
-    wrapper = etree.fromstring(head + data + f"</{_WRAPPER}>".encode("ascii"), _PARSER)
+    wrapper = etree.fromstring(head + data + f"</{_WRAPPER}>".encode("ascii"), SAFE_PARSER)
     elements = [child for child in wrapper if isinstance(child.tag, str)]
     if len(elements) != 1:
         raise ValueError("a note span holds more than one element")
@@ -420,3 +422,15 @@ def _noteinfo_datetime(noteinfo: etree._Element | None, name: str) -> DxlDateTim
                 if isinstance(inner.tag, str):
                     return _datetime_of(inner)
     return None
+
+
+def note_from_segment(segment: Segment, prolog: Prolog, source: str) -> Note:
+    """Parse a note the splitter found (a child of the root, or the root itself)."""
+    return parse_note(
+        segment.data,
+        namespace=prolog.namespace if segment.kind is SegmentKind.NOTE else None,
+        encoding=prolog.encoding,
+        newline=prolog.newline,
+        line=segment.line,
+        source=source,
+    )

@@ -18,7 +18,8 @@ import attrs
 from dxltools.atomic import atomic_output
 from dxltools.changes import ByteChange, Edit, Warn
 from dxltools.errors import DxlError, VerifyError
-from dxltools.model import Note, parse_note
+from dxltools.model import note_from_segment
+from dxltools.progress import CountingReader
 from dxltools.scan import Prolog, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.splice import splice
 from dxltools.verify import verify_note
@@ -81,17 +82,6 @@ class RewriteResult:
     report: RewriteReport
 
 
-def _note_of(segment: Segment, prolog: Prolog, source: str) -> Note:
-    return parse_note(
-        segment.data,
-        namespace=prolog.namespace if segment.kind is SegmentKind.NOTE else None,
-        encoding=prolog.encoding,
-        newline=prolog.newline,
-        line=segment.line,
-        source=source,
-    )
-
-
 class _Rewriter:
     """Walks the segments of one input and writes the output as it goes."""
 
@@ -123,7 +113,7 @@ class _Rewriter:
             if not self.select(head):
                 return segment.data
         self.notes_parsed += 1
-        note = _note_of(segment, prolog, self.source)
+        note = note_from_segment(segment, prolog, self.source)
         try:
             changes = self.edit(note)
         except DxlError as error:
@@ -195,6 +185,7 @@ def rewrite_file(
     output: str | os.PathLike[str] | None = None,
     backup: str | None = None,
     dry_run: bool = False,
+    on_read: Callable[[int], None] | None = None,
 ) -> RewriteReport:
     """Rewrite the file at `path` in place (or into `output`), atomically.
 
@@ -202,7 +193,8 @@ def rewrite_file(
     checked, flushed to disk and then renamed over the target, keeping its
     mode. When nothing changes, an in-place target is not touched at all.
     `backup`, a suffix, keeps a copy of the replaced file. `dry_run` writes
-    nothing and only reports. On any error the target is left as it was.
+    nothing and only reports. `on_read` is told the size of each chunk read
+    (for a progress bar). On any error the target is left as it was.
     """
     source_path = Path(path)
     target = Path(output) if output is not None else source_path
@@ -212,7 +204,10 @@ def rewrite_file(
         open(source_path, "rb") as source_stream,
         atomic_output(target, mode_from=source_path, backup=backup, source=source) as temporary,
     ):
-        report = rewrite_stream(source_stream, temporary.stream, edit, select=select, source=source)
+        reader: IO[bytes] = source_stream
+        if on_read is not None:
+            reader = CountingReader(source_stream, on_read)
+        report = rewrite_stream(reader, temporary.stream, edit, select=select, source=source)
         if dry_run or (in_place and not report.changed):
             temporary.discard()
             return report

@@ -3,26 +3,36 @@
 0: done, or nothing to change; 1: `--check` found something that would
 change; 2: bad usage or bad input (one line on stderr naming file, line and
 reason), with no file of that input written.
+
+Each file is processed by :func:`process_file`, in this process or (with
+`-j`) in a worker process; outcomes come back as values and are reported in
+input order by :class:`_Reporter`, so the output of `-j 4` is the output of
+`-j 1`.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import difflib
 import json
+import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path, PurePath
 from typing import IO, Any, TextIO
 
 import attrs
 
 from dxltools.agents import Agent, AgentRun, load_agent
-from dxltools.errors import DxlError
+from dxltools.atomic import remove_stale_temporaries
+from dxltools.errors import DxlError, UsageError
+from dxltools.files import InputFile, find_inputs, reads_stdin
+from dxltools.lock import locked
+from dxltools.progress import CountingReader, Progress
 from dxltools.rewrite import RewriteReport, rewrite_bytes, rewrite_file, rewrite_stream
 
 EXIT_OK, EXIT_WOULD_CHANGE, EXIT_ERROR = 0, 1, 2
-SUFFIXES = (".dxl", ".xml")
-STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 
 @attrs.frozen
@@ -38,6 +48,11 @@ class RunOptions:
     json: bool = False
     quiet: bool = False
     verbose: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    jobs: int = 1
+    wait: bool = True  # for the lock of a file another run is writing
+    progress: bool | None = None  # None: when stderr is a terminal
 
     @property
     def writes_stdout(self) -> bool:
@@ -49,8 +64,15 @@ class RunOptions:
         return self.json and self.writes_stdout
 
 
-class UsageError(DxlError, ValueError):
-    """The command line asks for something that cannot be done."""
+@attrs.frozen
+class FileOutcome:
+    """What processing one input gave: a report, or an error; plus the bytes
+    meant for stdout (the diff, or the DXL in pipe mode)."""
+
+    source: str
+    report: RewriteReport | None = None
+    error: str | None = None
+    stdout: bytes = attrs.field(default=b"", repr=False)
 
 
 class _NullOutput:
@@ -60,52 +82,169 @@ class _NullOutput:
         return len(data)
 
 
-def expand_paths(paths: Iterable[str]) -> Iterator[tuple[Path, Path]]:
-    """Files to process, each with the path it has relative to the argument
-    it came from (for `-o FOLDER`); folders are searched for *.dxl and *.xml."""
-    for argument in paths:
-        path = Path(argument)
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                if found.is_file() and found.suffix.lower() in SUFFIXES:
-                    yield found, found.relative_to(path)
-        else:
-            yield path, Path(path.name)
+# -- one file ----------------------------------------------------------------------------
 
 
-def _check_usage(options: RunOptions, count: int) -> None:
-    if options.in_place and options.output:
-        raise UsageError("use either -i/--in-place or -o/--output, not both", source="dxltools run")
-    if options.backup and not options.in_place:
-        raise UsageError("--backup goes with -i/--in-place", source="dxltools run")
-    if count > 1 and options.writes_stdout:
-        raise UsageError(
-            f"{count} inputs: give -i, -o FOLDER, --check or --diff "
-            "(dxltools does not concatenate exports)",
-            source="dxltools run",
-        )
+def _output_target(options: RunOptions, item: InputFile) -> Path | None:
+    if not options.output:
+        return None
+    output = Path(options.output)
+    several = len(options.paths) > 1 or any(Path(p).is_dir() for p in options.paths)
+    return output / item.relative if several or output.is_dir() else output
 
 
-def _check_distinct_outputs(options: RunOptions, files: Sequence[tuple[Path, Path]]) -> None:
-    """`-o FOLDER` with two inputs of one relative name would lose one result."""
-    if not options.output or len(files) < 2:
-        return
-    seen: dict[Path, Path] = {}
-    for path, relative in files:
-        if relative in seen:
-            raise UsageError(
-                f"-o {options.output}: {seen[relative]} and {path} would both be written to "
-                f"{relative}",
-                source="dxltools run",
+def _rewrite_in_memory(
+    options: RunOptions, run: AgentRun, data: bytes, source: str
+) -> tuple[RewriteReport, bytes]:
+    """Rewrite in memory for `--diff` and pipe mode. Buffering means a bad input
+    never leaves half an export on stdout."""
+    result = rewrite_bytes(data, run.edit, select=run.wants, source=source)
+    if options.diff:
+        return result.report, unified_diff(data, result.data, source)
+    return result.report, result.data if options.writes_stdout else b""
+
+
+def _rewrite(
+    options: RunOptions, run: AgentRun, item: InputFile, hooks: Hooks
+) -> tuple[RewriteReport, bytes]:
+    source = str(item.path)
+    if options.diff or options.writes_stdout:
+        data = item.path.read_bytes()
+        if hooks.on_read is not None:
+            hooks.on_read(len(data))
+        return _rewrite_in_memory(options, run, data, source)
+    if options.check:
+        with open(item.path, "rb") as stream:
+            reader = stream if hooks.on_read is None else CountingReader(stream, hooks.on_read)
+            report = rewrite_stream(
+                reader, _NullOutput(), run.edit, select=run.wants, source=source
             )
-        seen[relative] = path
+        return report, b""
+    target = _output_target(options, item) or item.path
+    if options.output:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    # The lock keeps two scheduled runs from interleaving on one file; while we
+    # hold it, any temporary file of that name is a killed run's leftover.
+    with locked(target, wait=options.wait, source=source, on_wait=hooks.on_wait):
+        remove_stale_temporaries(target)
+        report = rewrite_file(
+            item.path,
+            run.edit,
+            select=run.wants,
+            output=target if options.output else None,
+            backup=options.backup,
+            on_read=hooks.on_read,
+        )
+    return report, b""
 
 
-def _report_json(report: RewriteReport) -> dict[str, Any]:
+@attrs.frozen
+class Hooks:
+    """What a caller is told while one file is processed: bytes read (for a
+    progress bar) and the start of a wait for another run's lock."""
+
+    on_read: Callable[[int], None] | None = None
+    on_wait: Callable[[], None] | None = None
+
+
+def process_file(
+    options: RunOptions, agent: Agent, item: InputFile, hooks: Hooks = Hooks()
+) -> FileOutcome:
+    """Apply the agent to one file as `options` say; errors become the outcome."""
+    source = str(item.path)
+    run = agent.start()
+    try:
+        report, stdout = _rewrite(options, run, item, hooks)
+    except FileNotFoundError:
+        return FileOutcome(source, error=str(DxlError("no such file", source=source)))
+    except IsADirectoryError:
+        return FileOutcome(source, error=str(DxlError("is a folder", source=source)))
+    except DxlError as error:
+        return FileOutcome(source, error=str(error))
+    except OSError as error:
+        reason = f"cannot read: {error.strerror or error}"
+        return FileOutcome(source, error=str(DxlError(reason, source=source)))
+    report = attrs.evolve(report, warnings=report.warnings + run.warnings())
+    return FileOutcome(source, report=report, stdout=stdout)
+
+
+def process_stdin(options: RunOptions, agent: Agent, stream: IO[bytes]) -> FileOutcome:
+    run = agent.start()
+    try:
+        report, stdout = _rewrite_in_memory(options, run, stream.read(), STDIN_NAME)
+    except DxlError as error:
+        return FileOutcome(STDIN_NAME, error=str(error))
+    report = attrs.evolve(report, warnings=report.warnings + run.warnings())
+    return FileOutcome(STDIN_NAME, report=report, stdout=stdout)
+
+
+# -- several files, in parallel ----------------------------------------------------------
+
+_worker_agents: dict[tuple[str, tuple[tuple[str, str], ...]], Agent] = {}
+
+
+def _process_in_worker(options: RunOptions, item: InputFile) -> FileOutcome:
+    """Run in a worker process: the agent is loaded once per process."""
+    key = (options.agent, tuple(sorted(options.settings.items())))
+    agent = _worker_agents.get(key)
+    if agent is None:
+        agent = _worker_agents[key] = load_agent(options.agent, options.settings)
+    return process_file(options, agent, item)
+
+
+def _outcomes(
+    options: RunOptions,
+    agent: Agent,
+    files: Sequence[InputFile],
+    progress: Progress,
+    reporter: _Reporter,
+) -> Iterator[FileOutcome]:
+    """Every file's outcome, in input order, whatever the number of jobs."""
+    jobs = min(options.jobs, len(files))
+    if jobs <= 1:
+        for item in files:
+
+            def waiting(item: InputFile = item) -> None:
+                progress.clear()
+                reporter.say(f"{item.path}: waiting for another dxltools run to finish with it")
+
+            hooks = Hooks(on_read=progress.advance, on_wait=waiting)
+            yield process_file(options, agent, item, hooks)
+            progress.file_done()
+        return
+    sizes = [_size(item.path) for item in files]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+        try:
+            results = pool.map(_process_in_worker, [options] * len(files), files)
+            for outcome, size in zip(results, sizes, strict=True):
+                progress.advance(size)
+                progress.file_done()
+                yield outcome
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+# -- reporting ---------------------------------------------------------------------------
+
+
+def report_json(outcome: FileOutcome) -> dict[str, Any]:
+    """One file's entry in the `--json` report."""
+    report = outcome.report
+    if report is None:
+        return {"path": outcome.source, "changed": False, "error": outcome.error}
     return {
         "path": report.source,
         "changed": report.changed,
         "notes_seen": report.notes_seen,
+        "notes_changed": report.notes_changed,
         "notes": [
             {
                 "unid": note.unid,
@@ -122,15 +261,13 @@ def _report_json(report: RewriteReport) -> dict[str, Any]:
     }
 
 
-class _Run:
-    def __init__(
-        self, options: RunOptions, agent: Agent, stdout: IO[bytes], stderr: TextIO
-    ) -> None:
+class _Reporter:
+    """Turns outcomes into stderr lines, stdout bytes and the JSON report."""
+
+    def __init__(self, options: RunOptions, stdout: IO[bytes], stderr: TextIO) -> None:
         self.options = options
-        self.agent = agent
         self.stdout = stdout
         self.stderr = stderr
-        self.current: AgentRun = agent.start()
         self.results: list[dict[str, Any]] = []
         self.would_change = False
         self.failed = False
@@ -140,97 +277,89 @@ class _Run:
         if not (self.options.quiet or self.options.json_on_stderr):
             print(text, file=self.stderr)
 
-    def record(self, report: RewriteReport) -> None:
-        report = attrs.evolve(report, warnings=report.warnings + self.current.warnings())
-        self.results.append(_report_json(report))
+    def add(self, outcome: FileOutcome) -> None:
+        self.results.append(report_json(outcome))
+        if outcome.stdout:
+            self.stdout.write(outcome.stdout)
+        if outcome.report is None:
+            self.failed = True
+            if not self.options.json_on_stderr:
+                print(f"dxltools: {outcome.error}", file=self.stderr)
+            return
+        self._describe(outcome.report)
+
+    def _describe(self, report: RewriteReport) -> None:
+        options = self.options
         self.would_change = self.would_change or report.changed
-        verb = "would change" if self.options.check and not self.options.diff else "changed"
+        verb = "would change" if options.check and not options.diff else "changed"
         if report.changed:
             self.say(f"{report.source}: {verb} {report.notes_changed} of {report.notes_seen} notes")
-        elif self.options.verbose:
+        elif options.verbose:
             self.say(f"{report.source}: nothing to change ({report.notes_seen} notes)")
         for note in report.notes:
-            for change in note.changes if self.options.verbose else ():
+            for change in note.changes if options.verbose else ():
                 self.say(f"  {note.unid or note.line}: {change}")
             for warning in note.warnings:
                 self.say(f"{report.source}:{note.line}: warning: {warning}")
         for warning in report.warnings:
             self.say(f"{report.source}: warning: {warning}")
 
-    def fail(self, error: DxlError, source: str) -> None:
-        self.failed = True
-        if not self.options.json_on_stderr:
-            print(f"dxltools: {error}", file=self.stderr)
-        self.results.append({"path": source, "changed": False, "error": str(error)})
+    def finish(self) -> int:
+        self.stdout.flush()
+        if self.options.json:
+            self._write_json()
+        if self.failed:
+            return EXIT_ERROR
+        if self.options.check and self.would_change:
+            return EXIT_WOULD_CHANGE
+        return EXIT_OK
 
-    def one(self, path: Path, relative: Path) -> None:
-        options = self.options
-        current = self.current = self.agent.start()
-        source = str(path)
-        try:
-            if options.diff or options.writes_stdout:
-                report = self._in_memory(path.read_bytes(), source)
-            elif options.check:
-                with open(path, "rb") as stream:
-                    report = rewrite_stream(
-                        stream, _NullOutput(), current.edit, select=current.wants, source=source
-                    )
-            else:
-                target = self._target(relative) if options.output else None
-                if target is not None:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                report = rewrite_file(
-                    path, current.edit, select=current.wants, output=target, backup=options.backup
+    def _write_json(self) -> None:
+        summary = {
+            "files": self.results,
+            "summary": {
+                "files": len(self.results),
+                "changed": sum(bool(result.get("changed")) for result in self.results),
+                "errors": sum(bool(result.get("error")) for result in self.results),
+            },
+        }
+        text = json.dumps(summary, indent=2) + "\n"
+        if self.options.json_on_stderr:
+            self.stderr.write(text)
+        else:
+            self.stdout.write(text.encode("utf-8"))
+            self.stdout.flush()
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+def _check_usage(options: RunOptions, files: Sequence[InputFile], pipe: bool) -> None:
+    def refuse(reason: str) -> UsageError:
+        return UsageError(reason, source="dxltools run")
+
+    if options.in_place and options.output:
+        raise refuse("use either -i/--in-place or -o/--output, not both")
+    if options.backup and not options.in_place:
+        raise refuse("--backup goes with -i/--in-place")
+    if options.jobs < 1:
+        raise refuse(f"-j/--jobs {options.jobs}: give a number of processes, 1 or more")
+    if pipe and options.in_place:
+        raise refuse("-i/--in-place needs files, not standard input")
+    if len(files) > 1 and options.writes_stdout:
+        raise refuse(
+            f"{len(files)} inputs: give -i, -o FOLDER, --check or --diff "
+            "(dxltools does not concatenate exports)"
+        )
+    if options.output and len(files) > 1:
+        seen: dict[Path, Path] = {}
+        for item in files:
+            if item.relative in seen:
+                raise refuse(
+                    f"-o {options.output}: {seen[item.relative]} and {item.path} would both be "
+                    f"written to {item.relative}"
                 )
-        except FileNotFoundError:
-            self.fail(DxlError("no such file", source=source), source)
-            return
-        except OSError as error:
-            self.fail(DxlError(f"cannot read: {error.strerror}", source=source), source)
-            return
-        except DxlError as error:
-            self.fail(error, source)
-            return
-        self.record(report)
-
-    def _target(self, relative: Path) -> Path:
-        output = Path(self.options.output or "")
-        several = len(self.options.paths) > 1 or any(Path(p).is_dir() for p in self.options.paths)
-        return output / relative if several or output.is_dir() else output
-
-    def _in_memory(self, data: bytes, source: str) -> RewriteReport:
-        """Rewrite in memory, then print the diff or the DXL as asked. Buffering
-        means a bad input never leaves half an export on stdout."""
-        result = rewrite_bytes(data, self.current.edit, select=self.current.wants, source=source)
-        if self.options.diff:
-            self.stdout.write(_diff(data, result.data, source))
-        elif self.options.writes_stdout:
-            self.stdout.write(result.data)
-        return result.report
-
-    def stdin(self, stream: IO[bytes]) -> None:
-        self.current = self.agent.start()
-        try:
-            report = self._in_memory(stream.read(), "<stdin>")
-        except DxlError as error:
-            self.fail(error, "<stdin>")
-            return
-        self.record(report)
-
-
-def _diff(old: bytes, new: bytes, name: str) -> bytes:
-    if old == new:
-        return b""
-    lines = difflib.unified_diff(
-        old.decode("utf-8", "surrogateescape").splitlines(keepends=True),
-        new.decode("utf-8", "surrogateescape").splitlines(keepends=True),
-        f"a/{name}",
-        f"b/{name}",
-    )
-    text = "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-    )
-    return text.encode("utf-8", "surrogateescape")
+            seen[item.relative] = item.path
 
 
 def run_agent(
@@ -243,47 +372,47 @@ def run_agent(
     stdin = stdin if stdin is not None else sys.stdin.buffer
     stdout = stdout if stdout is not None else sys.stdout.buffer
     stderr = stderr if stderr is not None else sys.stderr
+    pipe = reads_stdin(options.paths)
     try:
         agent = load_agent(options.agent, options.settings)
-        files = (
-            []
-            if not options.paths or options.paths == (STDIN,)
-            else list(expand_paths(options.paths))
-        )
-        _check_usage(options, len(files))
-        _check_distinct_outputs(options, files)
-        if options.in_place and not files:
-            raise UsageError("-i/--in-place needs files, not standard input", source="dxltools run")
+        files = [] if pipe else find_inputs(options.paths, options.include, options.exclude)
+        _check_usage(options, files, pipe)
     except DxlError as error:
         print(f"dxltools: {error}", file=stderr)
         return EXIT_ERROR
-    run = _Run(options, agent, stdout, stderr)
-    if files:
-        for path, relative in files:
-            run.one(path, relative)
-    else:
-        run.stdin(stdin)
-    stdout.flush()
-    if options.json:
-        summary = {
-            "files": run.results,
-            "summary": {
-                "files": len(run.results),
-                "changed": sum(bool(result.get("changed")) for result in run.results),
-                "errors": sum(bool(result.get("error")) for result in run.results),
-            },
-        }
-        text = json.dumps(summary, indent=2) + "\n"
-        if options.json_on_stderr:
-            stderr.write(text)
-        else:
-            stdout.write(text.encode("utf-8"))
-            stdout.flush()
-    if run.failed:
-        return EXIT_ERROR
-    if options.check and run.would_change:
-        return EXIT_WOULD_CHANGE
-    return EXIT_OK
+    reporter = _Reporter(options, stdout, stderr)
+    if pipe:
+        reporter.add(process_stdin(options, agent, stdin))
+        return reporter.finish()
+    show_progress = options.progress
+    if options.quiet or options.json_on_stderr:
+        show_progress = False
+    total = sum(_size(item.path) for item in files)
+    with Progress(stderr, total, len(files), enabled=show_progress) as progress:
+        for outcome in _outcomes(options, agent, files, progress, reporter):
+            progress.clear()
+            reporter.add(outcome)
+    return reporter.finish()
+
+
+def unified_diff(old: bytes, new: bytes, name: str) -> bytes:
+    """A unified diff of two versions of one export; empty when they are equal.
+    Headers use forward slashes and `a/`/`b/` only for relative paths, so
+    `git apply` and `patch -p1` work and absolute paths read naturally."""
+    if old == new:
+        return b""
+    shown = PurePath(name).as_posix()
+    before, after = (shown, shown) if os.path.isabs(name) else (f"a/{shown}", f"b/{shown}")
+    lines = difflib.unified_diff(
+        old.decode("utf-8", "surrogateescape").splitlines(keepends=True),
+        new.decode("utf-8", "surrogateescape").splitlines(keepends=True),
+        before,
+        after,
+    )
+    text = "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+    return text.encode("utf-8", "surrogateescape")
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, str]:

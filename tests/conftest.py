@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.shared import FIXTURES
 
 settings.register_profile(
     "ci",
@@ -25,3 +29,13 @@ elif os.environ.get("CI"):
     settings.load_profile("ci")
 else:
     settings.load_profile("dev")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fixtures_stay_untouched() -> Iterator[None]:
+    """No test may write to the committed fixtures: a command that wrote in
+    place by mistake fails the run here, even if its own test passed."""
+    before = {path: path.read_bytes() for path in sorted(FIXTURES.glob("*.dxl"))}
+    yield
+    changed = [path.name for path, data in before.items() if path.read_bytes() != data]
+    assert not changed, f"tests changed fixtures: {changed} (restore them with git checkout)"

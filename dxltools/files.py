@@ -1,0 +1,95 @@
+"""Which files a command works on: named files, and DXL files found in named folders.
+
+Shared by every command, so `run`, `show`, `validate` and `audit` agree on
+what "this folder" means. Include and exclude globs apply to what a folder
+walk finds; a file named on the command line is always taken (as black and
+ruff do), since the user asked for it by name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path, PurePosixPath
+
+import attrs
+
+from dxltools.atomic import TEMP_SUFFIX
+
+DEFAULT_INCLUDE = ("*.dxl", "*.xml")
+STDIN = "-"
+
+
+@attrs.frozen
+class InputFile:
+    """A file to process, and its path relative to the argument it came from
+    (what `-o FOLDER` recreates)."""
+
+    path: Path
+    relative: Path
+
+
+def _matches(relative: PurePosixPath, patterns: Sequence[str]) -> bool:
+    """A pattern matches a path's tail, case-insensitively (Windows admins
+    write `*.DXL`): `*.dxl` any file, `old/*.dxl` a file in a folder `old`."""
+    text = relative.as_posix().lower()
+    parts = text.split("/")
+    for pattern in patterns:
+        wanted = pattern.replace("\\", "/").strip("/").lower()
+        depth = wanted.count("/") + 1
+        if fnmatch.fnmatchcase("/".join(parts[-depth:]), wanted):
+            return True
+    return False
+
+
+def _excluded(relative: PurePosixPath, exclude: Sequence[str]) -> bool:
+    """Excluded when the file or any folder above it (inside the walk) matches."""
+    return any(
+        _matches(PurePosixPath(*relative.parts[:end]), exclude)
+        for end in range(1, len(relative.parts) + 1)
+    )
+
+
+def _walk(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Iterator[InputFile]:
+    found: list[InputFile] = []
+    for root, folders, names in os.walk(folder):
+        here = Path(root)
+        # Prune excluded folders so a large archive folder is never listed.
+        folders[:] = [
+            name
+            for name in folders
+            if not _excluded(PurePosixPath((here / name).relative_to(folder).as_posix()), exclude)
+        ]
+        for name in names:
+            if name.endswith(TEMP_SUFFIX):
+                continue
+            path = here / name
+            relative = PurePosixPath(path.relative_to(folder).as_posix())
+            if _matches(relative, include) and not _excluded(relative, exclude):
+                found.append(InputFile(path, Path(relative)))
+    yield from sorted(found, key=lambda item: item.relative.as_posix())
+
+
+def find_inputs(
+    arguments: Iterable[str],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> list[InputFile]:
+    """The files that `arguments` name, in argument order; folders are walked
+    (sorted, so runs and reports are repeatable). Missing paths are returned as
+    they are, for the command to report as errors in their turn."""
+    include = tuple(include) or DEFAULT_INCLUDE
+    files: list[InputFile] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            files.extend(_walk(path, include, exclude))
+        else:
+            files.append(InputFile(path, Path(path.name)))
+    return files
+
+
+def reads_stdin(arguments: Sequence[str]) -> bool:
+    """No path, or the single path `-`, means standard input."""
+    return not arguments or tuple(arguments) == (STDIN,)

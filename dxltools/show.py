@@ -1,0 +1,364 @@
+"""`dxltools show`: list the notes of exports, one line (or one JSON object) per note.
+
+For each note: its form, UNID (the note id when there is no UNID), the Domain
+document fields ``DomainType``, ``DomainName``, ``MailServer`` and
+``CalendarServer``, and every item flagged ``readers='true'`` or
+``authors='true'`` with its values. Everything streams: one note is in memory
+at a time, and with ``--form`` the notes of other forms are never parsed (their
+form is read from the start tag, as agents select notes; only a note without a
+``form`` attribute, as in raw ``<note>`` exports, is parsed to read its ``Form`` item).
+
+Text layout, one line per note, fields separated by a TAB (so ``grep`` finds a
+note by any field and ``cut -f`` or ``awk -F'\\t'`` splits them; names with
+spaces stay in one field)::
+
+    PATH:LINE:<TAB>form=Domain<TAB>unid=26DD...<TAB>DomainType=ForeignDomain<TAB>
+    DomainName=BTEx<TAB>MailServer=CN=DominoCoex1/O=Acme<TAB>...<TAB>
+    readers:$Readers=LocalDomainAdmins; CN=DominoCoex1/O=Acme<TAB>
+    authors:DocumentAccess=[NetModifier]
+
+(shown wrapped here; it is one line). ``LINE`` is the line of the note's start
+tag. The fixed fields come in that order and are left out when the note has no
+such item; ``noteid=`` replaces ``unid=`` only when the note has no UNID. Then
+one ``readers:ITEM=`` field per readers item and one ``authors:ITEM=`` field per
+authors item, in file order (an item flagged both appears as both); these are
+shown even when empty, since an empty readers or authors item is worth seeing.
+Values are shown exactly as stored, never abbreviated; the values of a list are
+joined by ``"; "`` (a datetime range is ``start - end``). Only control characters
+and line separators are escaped (``\\n``, ``\\t``, ``\\r``, ``\\xNN``, ``\\uNNNN``) so
+that a note stays on one line; backslashes and non-ASCII text are left as they are.
+JSON output is exact (and ASCII: non-ASCII characters are ``\\u`` escapes).
+
+JSON layout, written as the notes are read (never held in a list)::
+
+    {"files": [
+    {"path": "names.dxl", "notes": [
+    {"line": 437, "form": "Domain", "unid": "...", "noteid": "e64", "domain_type": ...,
+     "domain_name": ..., "mail_server": ..., "calendar_server": ...,
+     "readers": [{"item": "$Readers", "values": [...]}], "authors": [...]}
+    ], "error": null}
+    ]}
+
+A file that fails keeps the notes listed before the failure and gets
+``"error": "file:line:col: reason"``, so stdout stays valid JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import IO, Any, Protocol, TextIO
+
+import attrs
+
+from dxltools.errors import DxlError
+from dxltools.files import find_inputs, reads_stdin
+from dxltools.model import DateTime, DateTimeList, Item, Note, Number, NumberList, note_from_segment
+from dxltools.rewrite import NoteHead
+from dxltools.scan import Scanner, SegmentKind, parse_attributes
+from dxltools.select import by_form
+
+EXIT_OK, EXIT_ERROR = 0, 2
+STDIN_SOURCE = "<stdin>"
+VALUE_SEPARATOR = "; "
+
+# (NoteSummary attribute, item name) of the single-valued fields, in display order.
+FIELD_ITEMS: tuple[tuple[str, str], ...] = (
+    ("domain_type", "DomainType"),
+    ("domain_name", "DomainName"),
+    ("mail_server", "MailServer"),
+    ("calendar_server", "CalendarServer"),
+)
+
+
+@attrs.frozen
+class ItemSummary:
+    """A readers or authors item: its name as written and its values as stored."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@attrs.frozen
+class NoteSummary:
+    """What `show` tells about one note."""
+
+    source: str
+    line: int
+    form: str | None
+    unid: str | None
+    noteid: str | None
+    domain_type: str | None
+    domain_name: str | None
+    mail_server: str | None
+    calendar_server: str | None
+    readers: tuple[ItemSummary, ...]
+    authors: tuple[ItemSummary, ...]
+
+
+# -- one note ------------------------------------------------------------------------------
+
+
+def _strings(item: Item) -> tuple[str, ...]:
+    """An item's values as stored: texts, raw numbers and raw datetimes; () for the rest."""
+    value = item.value
+    if isinstance(value, Number):
+        return (value.raw,)
+    if isinstance(value, NumberList):
+        return tuple(number.raw for number in value.values)
+    if isinstance(value, DateTime):
+        return (value.value.raw,)
+    if isinstance(value, DateTimeList):
+        return tuple(
+            " - ".join(part.raw for part in entry) if isinstance(entry, tuple) else entry.raw
+            for entry in value.values
+        )
+    return item.texts
+
+
+def _field(note: Note, name: str) -> str | None:
+    """The first item of that name, as Notes' GetItemValue reads it; None when absent."""
+    found = note.items_named(name)
+    return VALUE_SEPARATOR.join(_strings(found[0])) if found else None
+
+
+def summarize_note(note: Note, source: str) -> NoteSummary:
+    """The summary of a parsed note found in `source`."""
+    fields = {attribute: _field(note, name) for attribute, name in FIELD_ITEMS}
+    return NoteSummary(
+        source=source,
+        line=note.line,
+        form=note.form,
+        unid=note.unid,
+        noteid=note.noteid,
+        readers=tuple(ItemSummary(i.name, _strings(i)) for i in note.items if i.flags.readers),
+        authors=tuple(ItemSummary(i.name, _strings(i)) for i in note.items if i.flags.authors),
+        **fields,
+    )
+
+
+# -- one stream ----------------------------------------------------------------------------
+
+
+def _form_filter(forms: Sequence[str]) -> tuple[Callable[[NoteHead], bool], Callable[[Note], bool]]:
+    """Two checks: on the start tag (skip without parsing), then on the parsed note,
+    for notes whose form is only known from their Form item."""
+    if not forms:
+        return (lambda head: True), (lambda note: True)
+    wanted = {form.casefold() for form in forms}
+    return by_form(*forms), (lambda note: (note.form or "").casefold() in wanted)
+
+
+def show_stream(stream: IO[bytes], source: str, forms: Sequence[str] = ()) -> Iterator[NoteSummary]:
+    """Summaries of the notes of one export, as they are read (case-insensitive `forms`).
+
+    Raises :class:`DxlError` at the first bad input, after the notes before it.
+    """
+    wants_head, wants_note = _form_filter(forms)
+    scanner = Scanner(stream, source)
+    for segment in scanner.segments():
+        if segment.kind is not SegmentKind.NOTE:
+            continue
+        prolog = scanner.prolog
+        assert prolog is not None  # known once the root start tag has been read
+        head = NoteHead(segment.name, parse_attributes(segment.start_tag, prolog.encoding))
+        if not wants_head(head):
+            continue
+        note = note_from_segment(segment, prolog, source)
+        if wants_note(note):
+            yield summarize_note(note, source)
+
+
+# -- text ----------------------------------------------------------------------------------
+
+
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})  # controls, line and paragraph separators
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(text: str) -> str:
+    """Control characters and line separators escaped, so that a note stays on one line;
+    everything else (non-ASCII letters, spaces, backslashes) is shown as stored."""
+    if text.isprintable():
+        return text
+    return "".join(_escape_char(char) for char in text)
+
+
+def _escape_char(char: str) -> str:
+    if unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+        return char
+    code = ord(char)
+    return _NAMED_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def format_line(summary: NoteSummary) -> str:
+    """The text line of a note, without its line break (see the module docstring)."""
+    fields = [f"{summary.source}:{summary.line}:"]
+    if summary.form is not None:
+        fields.append(f"form={summary.form}")
+    if summary.unid is not None:
+        fields.append(f"unid={summary.unid}")
+    elif summary.noteid is not None:
+        fields.append(f"noteid={summary.noteid}")
+    for attribute, name in FIELD_ITEMS:
+        value = getattr(summary, attribute)
+        if value:
+            fields.append(f"{name}={value}")
+    for kind, found in (("readers", summary.readers), ("authors", summary.authors)):
+        fields.extend(f"{kind}:{item.name}={VALUE_SEPARATOR.join(item.values)}" for item in found)
+    return "\t".join(_escape(field) for field in fields)
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def summary_json(summary: NoteSummary) -> dict[str, Any]:
+    """The JSON object of a note (its file is named once, by the enclosing file object)."""
+
+    def items(found: tuple[ItemSummary, ...]) -> list[dict[str, Any]]:
+        return [{"item": item.name, "values": list(item.values)} for item in found]
+
+    return {
+        "line": summary.line,
+        "form": summary.form,
+        "unid": summary.unid,
+        "noteid": summary.noteid,
+        **{attribute: getattr(summary, attribute) for attribute, _ in FIELD_ITEMS},
+        "readers": items(summary.readers),
+        "authors": items(summary.authors),
+    }
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ShowOptions:
+    """What the command line asked for."""
+
+    paths: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    json: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+class _Output(Protocol):
+    def begin_file(self, path: str) -> None: ...
+    def note(self, summary: NoteSummary) -> None: ...
+    def end_file(self, error: DxlError | None) -> None: ...
+    def close(self) -> None: ...
+
+
+class _TextOutput:
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+
+    def begin_file(self, path: str) -> None:
+        pass
+
+    def note(self, summary: NoteSummary) -> None:
+        self.stdout.write(format_line(summary) + "\n")
+
+    def end_file(self, error: DxlError | None) -> None:
+        pass
+
+    def close(self) -> None:
+        self.stdout.flush()
+
+
+class _JsonOutput:
+    """Writes the document piece by piece: one line per file opening, per note, per closing."""
+
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+        self.files = 0
+        self.notes = 0
+        stdout.write('{"files": [')
+
+    def begin_file(self, path: str) -> None:
+        self.stdout.write(
+            ("," if self.files else "") + f'\n{{"path": {json.dumps(path)}, "notes": ['
+        )
+        self.files += 1
+        self.notes = 0
+
+    def note(self, summary: NoteSummary) -> None:
+        self.stdout.write(("," if self.notes else "") + "\n" + json.dumps(summary_json(summary)))
+        self.notes += 1
+
+    def end_file(self, error: DxlError | None) -> None:
+        self.stdout.write(f'\n], "error": {json.dumps(str(error) if error else None)}}}')
+
+    def close(self) -> None:
+        self.stdout.write("\n]}\n")
+        self.stdout.flush()
+
+
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]
+
+
+def _read(open_stream: Opener, path: str, forms: Sequence[str]) -> Iterator[NoteSummary]:
+    """The summaries of one input, its read errors turned into DxlErrors. Errors of
+    writing stdout happen in the caller's frame, so they are never blamed on the input."""
+    try:
+        with open_stream() as stream:
+            yield from show_stream(stream, path, forms)
+    except FileNotFoundError:
+        raise DxlError("no such file", source=path) from None
+    except OSError as failure:
+        raise DxlError(f"cannot read: {failure.strerror or failure}", source=path) from None
+
+
+def _show_one(
+    output: _Output, path: str, open_stream: Opener, forms: Sequence[str]
+) -> DxlError | None:
+    """Show one input; the error that stopped it, if any."""
+    output.begin_file(path)
+    error: DxlError | None = None
+    try:
+        for summary in _read(open_stream, path, forms):
+            output.note(summary)
+    except DxlError as failure:
+        error = failure.located(path)
+    output.end_file(error)
+    return error
+
+
+def _opener(path: Path) -> Opener:
+    def open_file() -> AbstractContextManager[IO[bytes]]:
+        return open(path, "rb")
+
+    return open_file
+
+
+def _borrow(stream: IO[bytes]) -> Opener:
+    """stdin is read like a file, but it is not ours to close."""
+
+    def borrowed() -> AbstractContextManager[IO[bytes]]:
+        return nullcontext(stream)
+
+    return borrowed
+
+
+def run_show(options: ShowOptions, stdin: IO[bytes], stdout: TextIO, stderr: TextIO) -> int:
+    """List the notes of the files (or stdin) the options name; returns the exit status."""
+    output: _Output = _JsonOutput(stdout) if options.json else _TextOutput(stdout)
+    inputs: list[tuple[str, Opener]]
+    if reads_stdin(options.paths):
+        inputs = [(STDIN_SOURCE, _borrow(stdin))]
+    else:
+        found = find_inputs(options.paths, options.include, options.exclude)
+        inputs = [(str(file.path), _opener(file.path)) for file in found]
+    failed = False
+    for path, open_stream in inputs:
+        error = _show_one(output, path, open_stream, options.forms)
+        if error is not None:
+            failed = True
+            stdout.flush()  # the notes shown so far come before the error line
+            stderr.write(f"dxltools: {error}\n")
+    output.close()
+    return EXIT_ERROR if failed else EXIT_OK

@@ -1,0 +1,385 @@
+"""`dxltools run` over many files: folders, globs, jobs, locks, progress, config,
+and what is left on disk when a run is killed.
+
+Every test works on copies in `tmp_path`; the subprocess tests run the
+installed `dxltools` command, as a scheduled job would.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from dxltools import progress as progress_module
+from tests.clitools import (
+    COEX,
+    FOREIGN,
+    NAMES,
+    TEMP_SUFFIX,
+    copy,
+    dxltools,
+    dxltools_command,
+    error_line,
+    expected,
+    file_state,
+    invoke,
+    leftover_temporaries,
+)
+from tests.shared import FIXTURES
+
+SINGLE = FIXTURES / "foreign-domain-single.dxl"
+PERSON = re.compile(rb"<document form='Person'>.*?</document>\r?\n", re.DOTALL)
+
+
+def fixture_folder(folder: Path) -> dict[Path, Path]:
+    """Every fixture export copied into `folder` (one in a subfolder): copy -> fixture."""
+    return {
+        copy(NAMES, folder / "names.dxl"): NAMES,
+        copy(FOREIGN, folder / "collections" / "foreign-domains.dxl"): FOREIGN,
+        copy(SINGLE, folder / "single.xml"): SINGLE,
+    }
+
+
+# -- folders, include and exclude --------------------------------------------------------
+
+
+def test_check_exits_1_before_the_fix_and_0_after_on_a_folder_of_fixtures(
+    tmp_path: Path,
+) -> None:
+    copies = fixture_folder(tmp_path / "exports")
+    before = invoke([*COEX, "--check", str(tmp_path / "exports")])
+    assert before.exit_code == 1, before.stderr
+    assert before.stderr.count("would change") == len(copies)
+    assert all(path.read_bytes() == fixture.read_bytes() for path, fixture in copies.items())
+
+    fix = invoke([*COEX, "-i", str(tmp_path / "exports")])
+    assert fix.exit_code == 0, fix.stderr
+    assert all(path.read_bytes() == expected(fixture) for path, fixture in copies.items())
+
+    after = invoke([*COEX, "--check", str(tmp_path / "exports")])
+    assert after.exit_code == 0, after.stderr
+    assert "would change" not in after.stderr
+
+
+def test_include_and_exclude_choose_what_a_folder_walk_takes(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    fixture_folder(folder)
+    copy(NAMES, folder / "archive" / "names-2024.dxl")
+    copy(NAMES, folder / "notes.txt")
+
+    def checked(*options: str) -> list[str]:
+        result = invoke([*COEX, "--check", "--json", *options, str(folder)])
+        assert result.exit_code == 1, result.stderr
+        return [Path(str(entry["path"])).relative_to(folder).as_posix() for entry in _files(result)]
+
+    assert checked() == [
+        "archive/names-2024.dxl",
+        "collections/foreign-domains.dxl",
+        "names.dxl",
+        "single.xml",
+    ]
+    assert checked("--exclude", "archive", "--exclude", "*.xml") == [
+        "collections/foreign-domains.dxl",
+        "names.dxl",
+    ]
+    assert checked("--include", "*.txt") == ["notes.txt"]
+
+
+def _files(result: object) -> list[dict[str, object]]:
+    report = json.loads(result.stdout)  # type: ignore[attr-defined]
+    files: list[dict[str, object]] = report["files"]
+    return files
+
+
+# -- jobs --------------------------------------------------------------------------------
+
+
+def many_copies(folder: Path, count: int) -> list[Path]:
+    return [copy(NAMES if n % 2 else FOREIGN, folder / f"export-{n:02d}.dxl") for n in range(count)]
+
+
+def test_jobs_give_the_same_report_in_input_order(tmp_path: Path) -> None:
+    serial = many_copies(tmp_path / "serial", 6)
+    parallel = many_copies(tmp_path / "parallel", 6)
+    one = invoke([*COEX, "-i", "-v", "--json", str(tmp_path / "serial")])
+    two = invoke([*COEX, "-i", "-v", "--json", "-j", "3", str(tmp_path / "parallel")])
+    assert one.exit_code == two.exit_code == 0, two.stderr
+    assert two.stderr.replace("parallel", "serial") == one.stderr
+    assert two.stdout.replace("parallel", "serial") == one.stdout
+    assert [path.read_bytes() for path in parallel] == [path.read_bytes() for path in serial]
+    assert [path.read_bytes() for path in parallel] == [
+        expected(NAMES if n % 2 else FOREIGN) for n in range(6)
+    ]
+
+
+def test_jobs_report_a_bad_file_in_its_place(tmp_path: Path) -> None:
+    paths = many_copies(tmp_path, 4)
+    paths[1].write_bytes(NAMES.read_bytes()[:5000])
+    result = invoke([*COEX, "--check", "-j", "2", str(tmp_path)])
+    assert result.exit_code == 2
+    # Each file's lines (its summary and warnings) in input order, the error in its place.
+    files_in_order = dict.fromkeys(line.split(":")[0] for line in result.stderr.splitlines())
+    assert list(files_in_order) == [
+        str(paths[0]),
+        "dxltools",
+        str(paths[2]),
+        str(paths[3]),
+    ]
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1"])
+def test_jobs_must_be_positive(jobs: str) -> None:
+    result = invoke([*COEX, "--check", "-j", jobs, str(NAMES)])
+    assert result.exit_code == 2
+    assert "-j/--jobs" in error_line(result.stderr)
+
+
+# -- progress ----------------------------------------------------------------------------
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many_copies(tmp_path, 3)
+    quick = functools.partial(progress_module.Progress, delay=0.0, interval=0.0)
+    monkeypatch.setattr("dxltools.runner.Progress", quick)
+    plain = invoke([*COEX, "--check", str(tmp_path)])
+    assert "\r" not in plain.stderr  # CliRunner's stderr is not a terminal
+    shown = invoke([*COEX, "--check", "--progress", str(tmp_path)])
+    assert shown.exit_code == 1
+    assert "\r" in shown.stderr and "3/3 files" in shown.stderr
+    # The report lines are the same, each starting on a clean line.
+    cleaned = [line.rsplit("\r", 1)[-1] for line in shown.stderr.split("\n")]
+    assert [line for line in cleaned if line.strip()] == plain.stderr.splitlines()
+    quiet = invoke([*COEX, "--check", "--progress", "-q", str(tmp_path)])
+    assert quiet.stderr == ""
+
+
+# -- configuration -----------------------------------------------------------------------
+
+
+def test_settings_come_from_dxltools_toml_and_the_command_line_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    copy(NAMES, project / "exports" / "names.dxl")
+    copy(NAMES, project / "exports" / "old" / "names.dxl")
+    (project / "dxltools.toml").write_text(
+        'exclude = ["old"]\njobs = 2\n\n'
+        '[agents.coexistence-readers]\nservers_group = "AcmeMailServers"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(project / "exports")
+    result = invoke(["run", "coexistence-readers", "--diff", "."])
+    assert result.exit_code == 0, result.stderr
+    assert "old/names.dxl" not in result.stdout
+    assert result.stdout.count("<text>AcmeMailServers</text>") == 2
+
+    override = invoke(
+        ["run", "coexistence-readers", "--set", "servers_group=OtherServers", "--diff", "."]
+    )
+    assert override.stdout.count("<text>OtherServers</text>") == 2
+    assert "AcmeMailServers" not in override.stdout
+
+
+def test_a_broken_config_file_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.dxltools]\njobz = 2\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = invoke([*COEX, "--check", str(NAMES)])
+    assert result.exit_code == 2
+    line = error_line(result.stderr)
+    assert "pyproject.toml" in line and "jobz" in line
+
+
+# -- locks -------------------------------------------------------------------------------
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from dxltools.lock import locked
+target, ready, release = map(Path, sys.argv[1:])
+with locked(target):
+    ready.touch()
+    while not release.exists():
+        time.sleep(0.01)
+"""
+
+
+@pytest.fixture
+def lock_holder(tmp_path: Path) -> Iterator[Callable[[Path], Path]]:
+    """Starts a process holding the lock of a file; returns the file that releases it."""
+    holders: list[subprocess.Popen[bytes]] = []
+
+    def hold(target: Path) -> Path:
+        ready, release = tmp_path / "ready", tmp_path / "release"
+        holders.append(
+            subprocess.Popen(
+                [sys.executable, "-c", HOLD_LOCK, str(target), str(ready), str(release)]
+            )
+        )
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert time.monotonic() < deadline, "the lock holder did not start"
+            time.sleep(0.01)
+        return release
+
+    yield hold
+    (tmp_path / "release").touch()
+    for holder in holders:
+        holder.wait(timeout=30)
+
+
+def test_no_wait_fails_clearly_while_another_run_holds_the_file(
+    tmp_path: Path, lock_holder: Callable[[Path], Path]
+) -> None:
+    target = copy(NAMES, tmp_path / "exports" / "names.dxl")
+    before = file_state(target)
+    lock_holder(target)
+    result = dxltools([*COEX, "-i", "--no-wait", str(target)])
+    assert result.returncode == 2
+    line = error_line(result.stderr.decode("utf-8"))
+    assert str(target) in line and "lock" in line
+    assert file_state(target) == before
+
+
+def test_a_second_run_waits_for_the_first(
+    tmp_path: Path, lock_holder: Callable[[Path], Path]
+) -> None:
+    target = copy(NAMES, tmp_path / "exports" / "names.dxl")
+    before = file_state(target)
+    release = lock_holder(target)
+    waiting = subprocess.Popen(
+        [dxltools_command(), *COEX, "-i", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)
+    assert waiting.poll() is None, "the second run did not wait for the lock"
+    assert file_state(target) == before
+    release.touch()
+    _, stderr = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, stderr
+    assert target.read_bytes() == expected(NAMES)
+
+
+# -- signals: nothing half-written -------------------------------------------------------
+
+
+def big_export(copies: int) -> bytes:
+    """names.dxl with `copies` more Person documents: a few MB that take a while."""
+    data = NAMES.read_bytes()
+    person = PERSON.search(data)
+    assert person is not None
+    end = data.rindex(b"</database>")
+    return data[:end] + person.group(0) * copies + data[end:]
+
+
+@functools.cache
+def big_expected(copies: int) -> bytes:
+    result = invoke([*COEX], stdin=big_export(copies))
+    assert result.exit_code == 0, result.stderr
+    return result.stdout_bytes
+
+
+def start_batch(
+    folder: Path, files: int, copies: int
+) -> tuple[subprocess.Popen[bytes], list[Path]]:
+    original = big_export(copies)
+    paths = []
+    for n in range(files):
+        path = folder / f"export {n:02d}.dxl"  # a space, as Windows admins name files
+        path.write_bytes(original)
+        paths.append(path)
+    process = subprocess.Popen(
+        [dxltools_command(), *COEX, "-i", "-q", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    return process, paths
+
+
+def wait_for(condition: Callable[[], bool], process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert process.poll() is None, "the run ended before the moment to stop it"
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+
+
+def states(paths: list[Path], copies: int) -> list[str]:
+    """'old' or 'new' for every file; anything else fails the test."""
+    old, new = big_export(copies), big_expected(copies)
+    found = []
+    for path in paths:
+        data = path.read_bytes()
+        assert data in (old, new), f"{path} is neither the old nor the new export"
+        found.append("old" if data == old else "new")
+    return found
+
+
+COPIES = 6000  # about 5 MB per file
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("moment", ["while-writing", "between-files"])
+def test_sigkill_leaves_every_file_old_or_new(tmp_path: Path, moment: str) -> None:
+    process, paths = start_batch(tmp_path, files=8, copies=COPIES)
+    old = big_export(COPIES)
+
+    def writing() -> bool:
+        return bool(leftover_temporaries(tmp_path))
+
+    def some_done() -> bool:
+        return any(path.read_bytes() != old for path in paths[:2])
+
+    wait_for(writing if moment == "while-writing" else some_done, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    found = states(paths, COPIES)
+    assert "old" in found, "the run finished before it was killed"
+
+    again = dxltools([*COEX, "-i", "-q", str(tmp_path)])
+    assert again.returncode == 0, again.stderr
+    assert states(paths, COPIES) == ["new"] * len(paths)
+    assert leftover_temporaries(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM from outside is POSIX")
+def test_sigterm_stops_cleanly_and_removes_its_temporary_file(tmp_path: Path) -> None:
+    process, paths = start_batch(tmp_path, files=8, copies=COPIES)
+    wait_for(lambda: bool(leftover_temporaries(tmp_path)), process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "interrupted" in error_line(stderr.decode("utf-8"))
+    assert "old" in states(paths, COPIES)
+    assert leftover_temporaries(tmp_path) == []
+
+
+# -- the installed command ---------------------------------------------------------------
+
+
+def test_command_in_place_on_a_folder_with_two_jobs(tmp_path: Path) -> None:
+    copies = fixture_folder(tmp_path / "my exports")
+    check = dxltools([*COEX, "--check", "-j", "2", str(tmp_path / "my exports")])
+    assert check.returncode == 1, check.stderr
+    done = dxltools([*COEX, "-i", "-j", "2", str(tmp_path / "my exports")])
+    assert done.returncode == 0, done.stderr
+    assert all(path.read_bytes() == expected(fixture) for path, fixture in copies.items())
+    again = dxltools([*COEX, "--check", "--diff", str(tmp_path / "my exports")])
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == b""
+    assert not [p for p in (tmp_path / "my exports").rglob("*") if p.name.endswith(TEMP_SUFFIX)]
