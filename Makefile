@@ -22,6 +22,12 @@ demo: $(STAMP)
 	@echo "== dxltools run coexistence-readers: strip DocumentAccess, one readers item per server."
 	@echo "== The diff of what it changes (the fixture itself is not touched):"
 	@$(DEMO_RUN) --diff -v
+	@echo
+	@echo "== dxltools audit, before: who can read each BTEx document, which one each server uses."
+	@$(BIN)/dxltools audit $(DEMO_FILE) || true
+	@echo
+	@echo "== dxltools audit --after coexistence-readers: the same audit of the result (nothing written)."
+	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=AcmeMailServers
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -72,6 +72,17 @@ class Action:
 
 
 @attrs.frozen
+class AuditSpec:
+    """An agent's `[audit]` table: its result is audited before it is written,
+    and refused when a coexistence server could read another server's
+    Foreign Domain document."""
+
+    domain: str | None
+    domain_type: str
+    server_items: tuple[str, ...]
+
+
+@attrs.frozen
 class Agent:
     """A loaded agent with its parameter values bound."""
 
@@ -84,6 +95,7 @@ class Agent:
     unids: tuple[str, ...]
     conditions: tuple[Condition, ...]
     actions: tuple[Action, ...]
+    audit: AuditSpec | None = None
     # Comparison keys, computed once: `wants` runs for every note of a file.
     form_keys: frozenset[str] = attrs.field(init=False)
     unid_keys: frozenset[str] = attrs.field(init=False)
@@ -207,7 +219,8 @@ def _authors_warnings(note: Note, changes: Sequence[ByteChange]) -> list[Change]
 
 # -- loading ---------------------------------------------------------------------------
 
-_TOP_KEYS = {"name", "description", "parameters", "select", "actions"}
+_TOP_KEYS = {"name", "description", "parameters", "select", "actions", "audit"}
+_AUDIT_KEYS = {"domain", "domain_type", "server_items"}
 _PARAMETER_KEYS = {"type", "description", "required", "default"}
 _SELECT_KEYS = {"forms", "unids", "where"}
 _FLAG_NAMES = {field.name for field in attrs.fields(ItemFlags)}
@@ -414,6 +427,29 @@ class _Loader:
                     if flag not in _FLAG_NAMES:
                         raise self.fail(f"{where}.flags", f"unknown flag {flag!r}")
 
+    def audit(self, table: Any, values: Mapping[str, ParameterValue]) -> AuditSpec | None:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.fail("audit", "must be a table")
+        self.unknown(table, _AUDIT_KEYS, "audit.")
+        domain = self.string(
+            self.substitute(table.get("domain", ""), values, "audit.domain"), "audit.domain"
+        )
+        domain_type = self.string(
+            self.substitute(table.get("domain_type", "ForeignDomain"), values, "audit.domain_type"),
+            "audit.domain_type",
+        )
+        server_items = self.strings(
+            self.substitute(
+                table.get("server_items", ["CalendarServer", "MailServer"]),
+                values,
+                "audit.server_items",
+            ),
+            "audit.server_items",
+        )
+        return AuditSpec(domain.strip() or None, domain_type, server_items)
+
     def load(self, text: str, overrides: Mapping[str, str]) -> Agent:
         try:
             document = tomllib.loads(text)
@@ -426,8 +462,18 @@ class _Loader:
         values = self.bind(parameters, overrides)
         forms, unids, conditions = self.selection(document.get("select", {}), values)
         actions = self.actions(document.get("actions"), values)
+        audit = self.audit(document.get("audit"), values)
         return Agent(
-            name, description, self.source, parameters, values, forms, unids, conditions, actions
+            name,
+            description,
+            self.source,
+            parameters,
+            values,
+            forms,
+            unids,
+            conditions,
+            actions,
+            audit,
         )
 
 

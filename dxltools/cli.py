@@ -12,8 +12,9 @@ import click
 
 from dxltools import __version__
 from dxltools.agents import bundled_agents, describe_agent
+from dxltools.audit_command import AuditOptions, run_audit
 from dxltools.config import find_config
-from dxltools.errors import DxlError
+from dxltools.errors import DxlError, UsageError
 from dxltools.interrupt import Terminated, graceful_termination
 from dxltools.runner import RunOptions, parse_settings, run_agent
 from dxltools.show import ShowOptions, run_show
@@ -78,6 +79,11 @@ def cli() -> None:
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
 )
+@click.option(
+    "--no-audit",
+    is_flag=True,
+    help="Skip the agent's own audit of its result (coexistence-readers has one).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Every change on stderr.")
 def run(
@@ -95,6 +101,7 @@ def run(
     exclude: tuple[str, ...],
     no_wait: bool,
     progress: bool | None,
+    no_audit: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -128,6 +135,7 @@ def run(
         jobs=jobs if jobs is not None else config.jobs or 1,
         wait=not no_wait,
         progress=progress,
+        audit=not no_audit,
     )
     sys.exit(run_agent(options))
 
@@ -167,6 +175,56 @@ def show(
         exclude=exclude or config.exclude,
     )
     sys.exit(run_show(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--domain", metavar="NAME", help="Only this foreign domain (DomainName).")
+@click.option(
+    "--domain-type",
+    metavar="VALUE",
+    help="The DomainType keyword of Foreign Domain documents (default ForeignDomain).",
+)
+@click.option(
+    "--after", metavar="AGENT", help="Audit what AGENT would make of the inputs; write nothing."
+)
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="With --after.")
+@click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
+@_file_selection
+def audit(
+    paths: tuple[str, ...],
+    domain: str | None,
+    domain_type: str | None,
+    after: str | None,
+    settings: tuple[str, ...],
+    as_json: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> None:
+    """Who can read each Foreign Domain document, and which one each server uses.
+
+    PATHS may be several exports (the Foreign Domain documents in one, the
+    directory in another). Exit 0: no problem; 1: problems found; 2: bad usage
+    or an unreadable input.
+    """
+    try:
+        config = find_config()
+        parsed = {**config.settings_for(after), **parse_settings(settings)} if after else {}
+        if settings and not after:
+            raise UsageError("--set goes with --after AGENT", source="dxltools audit")
+    except DxlError as error:
+        _fail(error)
+    options = AuditOptions(
+        paths=paths,
+        domain=domain,
+        domain_type=domain_type,
+        json=as_json,
+        after=after,
+        settings=parsed,
+        include=include or config.include,
+        exclude=exclude or config.exclude,
+    )
+    sys.exit(run_audit(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 import attrs
 
 from dxltools.atomic import TEMP_SUFFIX
+from dxltools.errors import ReadError
 
 DEFAULT_INCLUDE = ("*.dxl", "*.xml")
 STDIN = "-"
@@ -93,3 +94,14 @@ def find_inputs(
 def reads_stdin(arguments: Sequence[str]) -> bool:
     """No path, or the single path `-`, means standard input."""
     return not arguments or tuple(arguments) == (STDIN,)
+
+
+def read_error(error: OSError, source: str) -> ReadError:
+    """The one wording, for every command, of an input that cannot be read."""
+    if isinstance(error, FileNotFoundError):
+        reason = "no such file"
+    elif isinstance(error, IsADirectoryError):
+        reason = "is a folder"
+    else:
+        reason = f"cannot read: {error.strerror or error}"
+    return ReadError(reason, source=source)

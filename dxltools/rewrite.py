@@ -186,6 +186,7 @@ def rewrite_file(
     backup: str | None = None,
     dry_run: bool = False,
     on_read: Callable[[int], None] | None = None,
+    check_output: Callable[[IO[bytes]], None] | None = None,
 ) -> RewriteReport:
     """Rewrite the file at `path` in place (or into `output`), atomically.
 
@@ -194,7 +195,9 @@ def rewrite_file(
     mode. When nothing changes, an in-place target is not touched at all.
     `backup`, a suffix, keeps a copy of the replaced file. `dry_run` writes
     nothing and only reports. `on_read` is told the size of each chunk read
-    (for a progress bar). On any error the target is left as it was.
+    (for a progress bar). `check_output`, given the new bytes as a stream,
+    may raise a :class:`DxlError` to refuse them. On any error the target is
+    left as it was.
     """
     source_path = Path(path)
     target = Path(output) if output is not None else source_path
@@ -214,6 +217,9 @@ def rewrite_file(
         temporary.stream.flush()
         temporary.stream.seek(0)
         check_structure(temporary.stream, report.notes_seen, source)
+        if check_output is not None and report.changed:
+            temporary.stream.seek(0)
+            check_output(temporary.stream)
         temporary.stream.seek(0, os.SEEK_END)
     return report
 

@@ -14,24 +14,29 @@ from __future__ import annotations
 
 import concurrent.futures
 import difflib
+import io
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from pathlib import Path, PurePath
-from typing import IO, Any, TextIO
+from typing import IO, Any, TextIO, cast
 
 import attrs
 
 from dxltools.agents import Agent, AgentRun, load_agent
 from dxltools.atomic import remove_stale_temporaries
+from dxltools.audit import audit_streams
 from dxltools.errors import DxlError, UsageError
-from dxltools.files import InputFile, find_inputs, reads_stdin
+from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.lock import locked
 from dxltools.progress import CountingReader, Progress
-from dxltools.rewrite import RewriteReport, rewrite_bytes, rewrite_file, rewrite_stream
+from dxltools.rewrite import RewriteReport, Sink, rewrite_bytes, rewrite_file, rewrite_stream
 
 EXIT_OK, EXIT_WOULD_CHANGE, EXIT_ERROR = 0, 1, 2
+SCRATCH_IN_MEMORY = 64 * 1024 * 1024  # `--check` scratch output kept in memory up to this
 STDIN_NAME = "<stdin>"
 
 
@@ -52,6 +57,7 @@ class RunOptions:
     exclude: tuple[str, ...] = ()
     jobs: int = 1
     wait: bool = True  # for the lock of a file another run is writing
+    audit: bool = True  # the agent's own [audit] of its result, if it has one
     progress: bool | None = None  # None: when stderr is a terminal
 
     @property
@@ -73,6 +79,37 @@ class FileOutcome:
     report: RewriteReport | None = None
     error: str | None = None
     stdout: bytes = attrs.field(default=b"", repr=False)
+
+
+class AuditRefusal(DxlError, ValueError):
+    """An agent's result failed the agent's own audit; nothing was written."""
+
+
+def _audit_check(options: RunOptions, run: AgentRun, source: str) -> Callable[[IO[bytes]], None]:
+    """What a changed result must pass before it is written: with an agent that
+    has an `[audit]` table, no coexistence server may read another server's
+    document. Audited against what the file itself holds."""
+    spec = run.agent.audit
+
+    def check(stream: IO[bytes]) -> None:
+        if spec is None or not options.audit:
+            return
+        report = audit_streams(
+            [(source, stream)],
+            domain=spec.domain,
+            domain_type=spec.domain_type,
+            server_items=spec.server_items,
+        )
+        leaks = report.coexistence_leaks()
+        if leaks:
+            problems = "; ".join(f"{problem.code}: {problem.message}" for problem in leaks)
+            raise AuditRefusal(
+                f"refusing to write: the result fails its audit: {problems} "
+                "(check the agent's parameters; --no-audit skips this check)",
+                source=source,
+            )
+
+    return check
 
 
 class _NullOutput:
@@ -99,6 +136,8 @@ def _rewrite_in_memory(
     """Rewrite in memory for `--diff` and pipe mode. Buffering means a bad input
     never leaves half an export on stdout."""
     result = rewrite_bytes(data, run.edit, select=run.wants, source=source)
+    if result.report.changed:
+        _audit_check(options, run, source)(io.BytesIO(result.data))
     if options.diff:
         return result.report, unified_diff(data, result.data, source)
     return result.report, result.data if options.writes_stdout else b""
@@ -114,12 +153,7 @@ def _rewrite(
             hooks.on_read(len(data))
         return _rewrite_in_memory(options, run, data, source)
     if options.check:
-        with open(item.path, "rb") as stream:
-            reader = stream if hooks.on_read is None else CountingReader(stream, hooks.on_read)
-            report = rewrite_stream(
-                reader, _NullOutput(), run.edit, select=run.wants, source=source
-            )
-        return report, b""
+        return _check_only(options, run, item, hooks), b""
     target = _output_target(options, item) or item.path
     if options.output:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -134,8 +168,29 @@ def _rewrite(
             output=target if options.output else None,
             backup=options.backup,
             on_read=hooks.on_read,
+            check_output=_audit_check(options, run, source),
         )
     return report, b""
+
+
+def _check_only(options: RunOptions, run: AgentRun, item: InputFile, hooks: Hooks) -> RewriteReport:
+    """`--check`: the new bytes go nowhere, or to a scratch file when the agent
+    audits its result (so `--check` refuses what `-i` would refuse)."""
+    source = str(item.path)
+    audits = options.audit and run.agent.audit is not None
+    with (
+        open(item.path, "rb") as stream,
+        tempfile.SpooledTemporaryFile(max_size=SCRATCH_IN_MEMORY)
+        if audits
+        else nullcontext() as scratch,
+    ):
+        reader = stream if hooks.on_read is None else CountingReader(stream, hooks.on_read)
+        output: Sink = scratch if scratch is not None else _NullOutput()
+        report = rewrite_stream(reader, output, run.edit, select=run.wants, source=source)
+        if scratch is not None and report.changed:
+            scratch.seek(0)
+            _audit_check(options, run, source)(cast(IO[bytes], scratch))
+    return report
 
 
 @attrs.frozen
@@ -155,15 +210,10 @@ def process_file(
     run = agent.start()
     try:
         report, stdout = _rewrite(options, run, item, hooks)
-    except FileNotFoundError:
-        return FileOutcome(source, error=str(DxlError("no such file", source=source)))
-    except IsADirectoryError:
-        return FileOutcome(source, error=str(DxlError("is a folder", source=source)))
     except DxlError as error:
         return FileOutcome(source, error=str(error))
     except OSError as error:
-        reason = f"cannot read: {error.strerror or error}"
-        return FileOutcome(source, error=str(DxlError(reason, source=source)))
+        return FileOutcome(source, error=str(read_error(error, source)))
     report = attrs.evolve(report, warnings=report.warnings + run.warnings())
     return FileOutcome(source, report=report, stdout=stdout)
 

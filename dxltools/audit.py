@@ -1,0 +1,642 @@
+"""Audit the Foreign Domain documents of one or more exports: who can read each one,
+which documents each server sees, which one it uses first, and what is wrong.
+
+Each input is read once, in chunks, with the splitter. Only Server, Group and Domain
+documents and the database ``<acl>`` are parsed, and only what the audit needs is
+kept, so memory follows the number of those documents, not the size of the files.
+
+Layered by input kind: :func:`audit_streams` (file objects), :func:`audit_bytes`
+(in memory: the what-if audit of an agent's output before it is written) and
+:func:`audit_files` (paths). :class:`Auditor` takes inputs one at a time, for callers
+that mix them. :func:`audit_to_json` and :func:`format_audit` render the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+import attrs
+
+from dxltools.access import (
+    EVERYONE,
+    Access,
+    AccessItem,
+    Acl,
+    Directory,
+    Group,
+    NoteAccess,
+    group_of,
+    parse_acl,
+    server_name_of,
+)
+from dxltools.edits import coexistence_server
+from dxltools.files import read_error
+from dxltools.model import DxlDateTime, Note, note_from_segment
+from dxltools.names import canonicalize, name_key
+from dxltools.rewrite import NoteHead
+from dxltools.scan import Prolog, Scanner, Segment, SegmentKind, parse_attributes
+from dxltools.select import by_form
+
+__all__ = [
+    "DEFAULT_DOMAIN_TYPE",
+    "DEFAULT_SERVER_ITEMS",
+    "AuditReport",
+    "Auditor",
+    "DocumentAudit",
+    "DomainAudit",
+    "DomainDocument",
+    "Problem",
+    "ServerView",
+    "audit_bytes",
+    "audit_files",
+    "audit_streams",
+    "audit_to_json",
+    "format_audit",
+    "format_modified",
+]
+
+DEFAULT_DOMAIN_TYPE = "ForeignDomain"
+DEFAULT_SERVER_ITEMS = ("CalendarServer", "MailServer")
+DOCUMENT_ACCESS = "DocumentAccess"
+_NAMED_SERVER_ITEMS = ("MailServer", "CalendarServer")
+_WANTED = by_form("Server", "Group", "Domain")
+
+# Problem codes, in the order reports list them for one domain.
+DOCUMENT_ACCESS_PRESENT = "document-access-present"
+UNRESTRICTED = "unrestricted"
+AUTHORS_GRANT_READ = "authors-grant-read"
+UNKNOWN_NAME = "unknown-name"
+SERVERS_ONLY_GROUP = "servers-only-group"
+MULTIPLE_VISIBLE = "multiple-visible"
+NONE_VISIBLE = "none-visible"
+GROUP_CYCLE = "group-cycle"
+
+
+# -- what is kept of each input ---------------------------------------------------------------
+
+
+@attrs.frozen
+class DomainDocument:
+    """What the audit keeps of one Foreign Domain document."""
+
+    domain: str  # DomainName as written
+    unid: str | None
+    noteid: str | None
+    source: str
+    line: int
+    modified: DxlDateTime | None
+    coexistence_server: str | None  # canonical: CalendarServer, else MailServer
+    named_servers: tuple[str, ...]  # canonical MailServer and CalendarServer values
+    access: NoteAccess
+    document_access: tuple[AccessItem, ...]  # DocumentAccess items, whatever their flags
+
+    @property
+    def label(self) -> str:
+        """How reports name the document: its UNID as in the file, else where it is."""
+        if self.unid:
+            return self.unid
+        return f"noteid {self.noteid}" if self.noteid else f"{self.source}:{self.line}"
+
+
+def _moment(value: DxlDateTime | None) -> dt.datetime | None:
+    """An aware datetime to order documents by; None when the time is not usable."""
+    when = value.value if value is not None else None
+    if isinstance(when, dt.datetime):
+        return when
+    if isinstance(when, dt.date):
+        return dt.datetime.combine(when, dt.time(tzinfo=dt.UTC))
+    return None
+
+
+def _newest_first(document: DomainDocument) -> tuple[bool, float, str]:
+    # A document without a usable time sorts last; equal times fall back to the UNID,
+    # so the order never depends on the order of the inputs.
+    moment = _moment(document.modified)
+    stamp = -moment.timestamp() if moment is not None else 0.0
+    return moment is None, stamp, document.label.casefold()
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Problem:
+    """One finding: a code, a message for people, and what it is about (None where not)."""
+
+    code: str
+    message: str
+    domain: str | None = None
+    unid: str | None = None
+    server: str | None = None
+
+
+@attrs.frozen
+class DocumentAudit:
+    """One document of a domain and who can read it (``("*",)``: everyone)."""
+
+    document: DomainDocument
+    readable_by: tuple[str, ...]
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.readable_by == (EVERYONE,)
+
+
+@attrs.frozen
+class ServerView:
+    """What one server sees of one domain, newest first; `primary` is the one it uses."""
+
+    server: str
+    visible: tuple[str, ...]  # document labels (UNIDs)
+    coexistence: bool  # a document of the domain names this server as its own
+    twins: tuple[str, ...]  # visible documents that name another coexistence server
+
+    @property
+    def primary(self) -> str | None:
+        return self.visible[0] if self.visible else None
+
+
+@attrs.frozen
+class DomainAudit:
+    """One foreign domain: its documents, newest first, and every server's view."""
+
+    domain: str
+    documents: tuple[DocumentAudit, ...]
+    servers: tuple[ServerView, ...]
+
+    def server(self, name: str) -> ServerView | None:
+        key = name_key(name)
+        return next((view for view in self.servers if name_key(view.server) == key), None)
+
+
+@attrs.frozen
+class AuditReport:
+    """The audit of a set of exports."""
+
+    sources: tuple[str, ...]
+    domain_type: str
+    domains: tuple[DomainAudit, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any problem was found, else 0 (as ``--check`` does)."""
+        return 0 if self.ok else 1
+
+    def domain(self, name: str) -> DomainAudit | None:
+        key = name.casefold()
+        return next((audit for audit in self.domains if audit.domain.casefold() == key), None)
+
+    def problems_with(self, code: str) -> tuple[Problem, ...]:
+        return tuple(problem for problem in self.problems if problem.code == code)
+
+    def coexistence_leaks(self) -> tuple[Problem, ...]:
+        """The problems of coexistence servers that see another server's document:
+        what ``run coexistence-readers`` refuses to write."""
+        leaking = {
+            (audit.domain, view.server)
+            for audit in self.domains
+            for view in audit.servers
+            if view.twins
+        }
+        return tuple(
+            problem
+            for problem in self.problems_with(MULTIPLE_VISIBLE)
+            if (problem.domain, problem.server) in leaking
+        )
+
+
+# -- reading the inputs ------------------------------------------------------------------------
+
+
+class Auditor:
+    """Collects servers, groups, the ACL and Foreign Domain documents, input by input.
+
+    A document met in several inputs (same UNID) is audited once, as the input given
+    last holds it: ``audit names.dxl fixed.dxl`` checks the fixed documents against
+    the directory.
+    """
+
+    def __init__(
+        self,
+        *,
+        domain: str | None = None,
+        domain_type: str = DEFAULT_DOMAIN_TYPE,
+        server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+    ) -> None:
+        self.domain = domain or None
+        self.domain_type = domain_type
+        self.server_items = tuple(server_items)
+        self.sources: list[str] = []
+        self._servers: dict[str, str] = {}
+        self._groups: dict[str, Group] = {}
+        self._documents: dict[str, DomainDocument] = {}
+        self._acl: Acl | None = None
+
+    def add_stream(self, stream: IO[bytes], source: str = "<input>") -> None:
+        """Read one export from a binary stream, once, in chunks."""
+        self.sources.append(source)
+        scanner = Scanner(stream, source)
+        for segment in scanner.segments():
+            if segment.kind is SegmentKind.NOTE:
+                assert scanner.prolog is not None
+                self._note(segment, scanner.prolog, source)
+            elif segment.kind is SegmentKind.ELEMENT and segment.name == "acl":
+                assert scanner.prolog is not None
+                self._add_acl(segment, scanner.prolog, source)
+
+    def add_bytes(self, data: bytes, source: str = "<bytes>") -> None:
+        self.add_stream(io.BytesIO(data), source)
+
+    def add_file(self, path: str | os.PathLike[str]) -> None:
+        """Read the export at `path`; an unreadable file is a :class:`DxlError`."""
+        source = str(path)
+        try:
+            with open(path, "rb") as stream:
+                self.add_stream(stream, source)
+        except OSError as error:
+            raise read_error(error, source) from None
+
+    def _add_acl(self, segment: Segment, prolog: Prolog, source: str) -> None:
+        acl = parse_acl(
+            segment.data,
+            namespace=prolog.namespace,
+            encoding=prolog.encoding,
+            source=source,
+            line=segment.line,
+        )
+        self._acl = acl if self._acl is None else self._acl.merged(acl)
+
+    def _note(self, segment: Segment, prolog: Prolog, source: str) -> None:
+        attributes = parse_attributes(segment.start_tag, prolog.encoding)
+        if attributes.get("class", "document") != "document":
+            return  # design notes of a raw-note export
+        if not _WANTED(NoteHead(segment.name, attributes)):
+            return
+        note = note_from_segment(segment, prolog, source)
+        key = note.unid.casefold() if note.unid else f"{source}:{segment.line}"
+        # A later copy of a document replaces an earlier one, even if it no longer counts.
+        for found in (self._servers, self._groups, self._documents):
+            found.pop(key, None)
+        form = (note.form or "").casefold()
+        if form == "server":
+            server = server_name_of(note)
+            if server:
+                self._servers[key] = server
+        elif form == "group":
+            group = group_of(note)
+            if group is not None:
+                self._groups[key] = group
+        elif form == "domain" and self._audited(note):
+            self._documents[key] = self._document(note, source)
+
+    def _audited(self, note: Note) -> bool:
+        types = {
+            value.strip().casefold()
+            for item in note.items_named("DomainType")
+            for value in item.texts
+        }
+        if self.domain_type.casefold() not in types:
+            return False
+        return self.domain is None or _domain_name(note).casefold() == self.domain.casefold()
+
+    def _document(self, note: Note, source: str) -> DomainDocument:
+        named = tuple(
+            canonicalize(value)
+            for item_name in _NAMED_SERVER_ITEMS
+            for item in note.items_named(item_name)
+            for value in item.texts
+            if value.strip()
+        )
+        return DomainDocument(
+            domain=_domain_name(note),
+            unid=note.unid,
+            noteid=note.noteid,
+            source=source,
+            line=note.line,
+            modified=note.modified,
+            coexistence_server=coexistence_server(note, self.server_items),
+            named_servers=named,
+            access=NoteAccess.of(note),
+            document_access=tuple(
+                AccessItem.of(item) for item in note.items_named(DOCUMENT_ACCESS)
+            ),
+        )
+
+    def report(self) -> AuditReport:
+        """Audit what has been read so far."""
+        documents = list(self._documents.values())
+        servers = [*self._servers.values()]
+        servers.extend(name for document in documents for name in document.named_servers)
+        unique = {name_key(name): name for name in reversed(servers)}
+        directory = Directory(
+            tuple(sorted(unique.values(), key=str.casefold)),
+            tuple(self._groups.values()),
+            self._acl,
+        )
+        return _Audit(Access(directory), self.domain_type).run(tuple(self.sources), documents)
+
+
+def _domain_name(note: Note) -> str:
+    return next(
+        (value.strip() for item in note.items_named("DomainName") for value in item.texts),
+        "",
+    )
+
+
+# -- the rules ------------------------------------------------------------------------------------
+
+
+class _Audit:
+    """Applies the rules to the collected documents over one resolver."""
+
+    def __init__(self, access: Access, domain_type: str) -> None:
+        self.access = access
+        self.domain_type = domain_type
+        self.problems: dict[Problem, None] = {}  # ordered and de-duplicated
+
+    def add(self, code: str, message: str, **about: str | None) -> None:
+        self.problems[Problem(code, message, **about)] = None
+
+    def run(self, sources: tuple[str, ...], documents: list[DomainDocument]) -> AuditReport:
+        by_domain: dict[str, list[DomainDocument]] = {}
+        for document in documents:
+            by_domain.setdefault(document.domain.casefold(), []).append(document)
+        audits = [
+            self._domain(sorted(found, key=_newest_first)) for _, found in sorted(by_domain.items())
+        ]
+        self._cycles(documents)
+        return AuditReport(sources, self.domain_type, tuple(audits), tuple(self.problems))
+
+    def _domain(self, documents: list[DomainDocument]) -> DomainAudit:
+        domain = documents[0].domain
+        audits = []
+        for document in documents:
+            audits.append(DocumentAudit(document, self.access.readable_by(document.access)))
+            self._document(domain, document)
+        views = tuple(
+            self._server(domain, server, documents) for server in self.access.directory.servers
+        )
+        return DomainAudit(domain, tuple(audits), views)
+
+    # -- document rules ---------------------------------------------------------------------
+
+    def _document(self, domain: str, document: DomainDocument) -> None:
+        about = {"domain": domain, "unid": document.unid}
+        what = f"{domain} document {document.label}"
+        for item in document.document_access:
+            self.add(DOCUMENT_ACCESS_PRESENT, self._document_access(what, item), **about)
+        access = document.access
+        if not access.restricted:
+            self.add(
+                UNRESTRICTED,
+                f"{what} has no readers item with a value: every server can read it",
+                **about,
+            )
+            return
+        self._authors(what, document, about)
+        for item in access.readers_items:
+            self._readers_item(what, item, about)
+
+    def _document_access(self, what: str, item: AccessItem) -> str:
+        values = ", ".join(item.entries) or "no value"
+        servers = [s for s in self.access.directory.servers if self.access.grants(s, item.entries)]
+        grants = ""
+        if servers and (item.flags.authors or item.flags.readers):
+            grants = f": it lets {', '.join(servers)} read it whatever the readers items say"
+        return (
+            f"{what} still holds a {item.name} item ({values}; {item.flags.describe()}){grants}; "
+            "remove it"
+        )
+
+    def _authors(self, what: str, document: DomainDocument, about: dict[str, str | None]) -> None:
+        readers = document.access.readers_entries
+        baseline = {name_key(name) for name in self.access.readers_of(readers)}
+        for item in document.access.authors_items:
+            if not item.entries or item.is_named(DOCUMENT_ACCESS):
+                continue  # DocumentAccess has its own problem
+            wider = [
+                name
+                for name in self.access.readers_of((*readers, *item.entries))
+                if name_key(name) not in baseline
+            ]
+            if wider:
+                self.add(
+                    AUTHORS_GRANT_READ,
+                    f"authors item {item.name} of {what} also lets {', '.join(wider)} read it",
+                    **about,
+                )
+
+    def _readers_item(self, what: str, item: AccessItem, about: dict[str, str | None]) -> None:
+        for entry in item.entries:
+            if not self.access.is_known(entry):
+                self.add(
+                    UNKNOWN_NAME,
+                    f"readers item {item.name} of {what} names {entry!r}, which matches no "
+                    "server, group, role or known name in the exports",
+                    **about,
+                )
+            for group in self.access.expand([entry]).groups:
+                if self.access.is_servers_only(group):
+                    through = "" if name_key(group) == name_key(entry) else f" (through {entry})"
+                    self.add(
+                        SERVERS_ONLY_GROUP,
+                        f"readers item {item.name} of {what} names the servers-only group "
+                        f"{group}{through}: Domino may not honour it in a readers field; "
+                        "use a multi-purpose or access-control-list group",
+                        **about,
+                    )
+
+    # -- server rules ------------------------------------------------------------------------
+
+    def _server(self, domain: str, server: str, documents: list[DomainDocument]) -> ServerView:
+        key = name_key(server)
+        visible = [d for d in documents if self.access.can_read(server, d.access)]
+        own = {d.label for d in documents if _is_own(d, key)}
+        twins = tuple(d.label for d in visible if not _is_own(d, key))
+        view = ServerView(server, tuple(d.label for d in visible), bool(own), twins if own else ())
+        about = {"domain": domain, "server": server}
+        if not visible:
+            self.add(
+                NONE_VISIBLE,
+                f"{server} sees no {domain} document: it cannot route mail or free/busy "
+                f"requests to {domain}",
+                **about,
+            )
+        elif view.coexistence and (len(visible) > 1 or view.twins):
+            self.add(MULTIPLE_VISIBLE, _multiple_message(domain, view, visible), **about)
+        return view
+
+    # -- directory rules ----------------------------------------------------------------------
+
+    def _cycles(self, documents: list[DomainDocument]) -> None:
+        """Report the nesting cycles among the groups the audited documents reach."""
+        entries = [entry for document in documents for entry in document.access.entries]
+        entries += [
+            entry for d in documents for item in d.document_access for entry in item.entries
+        ]
+        reached = {name_key(group) for group in self.access.expand(entries).groups}
+        for cycle in self.access.cycles():
+            if reached & {name_key(group) for group in cycle}:
+                self.add(
+                    GROUP_CYCLE,
+                    f"groups nest in a cycle: {' > '.join(cycle)}; remove one of the nestings",
+                )
+
+
+def _is_own(document: DomainDocument, server_key: str) -> bool:
+    server = document.coexistence_server
+    return server is not None and name_key(server) == server_key
+
+
+def _multiple_message(domain: str, view: ServerView, visible: list[DomainDocument]) -> str:
+    owners = {d.label: d.coexistence_server or "no server" for d in visible}
+    listing = ", ".join(f"{label} ({owner})" for label, owner in owners.items())
+    primary = view.primary or ""
+    message = (
+        f"{view.server}, a coexistence server for {domain}, sees {len(visible)} "
+        f"{domain} document{'s' if len(visible) > 1 else ''}: {listing}"
+    )
+    if len(visible) > 1:
+        message += "; its calendar connector warns 'Multiple documents detected'"
+    if primary in view.twins:
+        message += f" and uses {primary}, the document of {owners[primary]}"
+    return message
+
+
+# -- entry points -----------------------------------------------------------------------------
+
+
+def audit_streams(
+    sources: Iterable[tuple[str, IO[bytes]]],
+    *,
+    domain: str | None = None,
+    domain_type: str = DEFAULT_DOMAIN_TYPE,
+    server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+) -> AuditReport:
+    """Audit exports given as ``(name, binary stream)`` pairs, each read once."""
+    auditor = Auditor(domain=domain, domain_type=domain_type, server_items=server_items)
+    for source, stream in sources:
+        auditor.add_stream(stream, source)
+    return auditor.report()
+
+
+def audit_bytes(
+    sources: Iterable[tuple[str, bytes]],
+    *,
+    domain: str | None = None,
+    domain_type: str = DEFAULT_DOMAIN_TYPE,
+    server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+) -> AuditReport:
+    """Audit in-memory exports given as ``(name, bytes)`` pairs (what-if audits)."""
+    return audit_streams(
+        ((source, io.BytesIO(data)) for source, data in sources),
+        domain=domain,
+        domain_type=domain_type,
+        server_items=server_items,
+    )
+
+
+def audit_files(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    domain: str | None = None,
+    domain_type: str = DEFAULT_DOMAIN_TYPE,
+    server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+) -> AuditReport:
+    """Audit the exports at `paths`, together, in the order given."""
+    auditor = Auditor(domain=domain, domain_type=domain_type, server_items=server_items)
+    for path in paths:
+        auditor.add_file(path)
+    return auditor.report()
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def format_modified(value: DxlDateTime | None) -> str | None:
+    """ISO 8601 with milliseconds and the zone as written; a date alone; None when unknown."""
+    when = value.value if value is not None else None
+    if isinstance(when, dt.datetime):
+        return when.isoformat(timespec="milliseconds")
+    if isinstance(when, dt.date):
+        return when.isoformat()
+    return None
+
+
+def audit_to_json(report: AuditReport) -> dict[str, Any]:
+    """The report in the JSON schema of the README (names canonical, UNIDs as in the file)."""
+    return {
+        "domains": [
+            {
+                "domain": audit.domain,
+                "documents": [
+                    {
+                        "unid": item.document.label,
+                        "coexistence_server": item.document.coexistence_server,
+                        "modified": format_modified(item.document.modified),
+                        "readable_by": list(item.readable_by),
+                    }
+                    for item in audit.documents
+                ],
+                "servers": [
+                    {"server": view.server, "visible": list(view.visible), "primary": view.primary}
+                    for view in audit.servers
+                ],
+            }
+            for audit in report.domains
+        ],
+        "problems": [attrs.asdict(problem) for problem in report.problems],
+    }
+
+
+def format_audit(report: AuditReport) -> str:
+    """The report for people: per domain its documents and servers, then the problems."""
+    lines: list[str] = []
+    if not report.domains:
+        lines.append(f"no Foreign Domain document (DomainType {report.domain_type}) found")
+    for audit in report.domains:
+        lines.extend(_format_domain(audit))
+    if report.problems:
+        count = len(report.problems)
+        lines.append(f"{count} problem{'s' if count > 1 else ''}:")
+        lines.extend(f"  {problem.code}: {problem.message}" for problem in report.problems)
+    else:
+        lines.append("no problem found")
+    return "\n".join(lines) + "\n"
+
+
+def _format_domain(audit: DomainAudit) -> list[str]:
+    count = len(audit.documents)
+    lines = [f"{audit.domain}: {count} document{'s' if count > 1 else ''}, newest first"]
+    for item in audit.documents:
+        document = item.document
+        lines.append(
+            f"  {document.label}  modified {format_modified(document.modified) or 'unknown'}"
+            f"  coexistence server {document.coexistence_server or 'none'}"
+            f"  ({document.source}:{document.line})"
+        )
+        readers = (
+            "everyone (no readers item with a value)"
+            if item.unrestricted
+            else ", ".join(item.readable_by) or "nobody"
+        )
+        lines.append(f"    readable by: {readers}")
+    lines.append("  servers:")
+    width = max((len(view.server) for view in audit.servers), default=0)
+    for view in audit.servers:
+        if view.primary is None:
+            seen = "sees none"
+        else:
+            others = list(view.visible[1:])
+            seen = f"uses {view.primary}" + (f", also sees {', '.join(others)}" if others else "")
+        lines.append(f"    {view.server:<{width}}  {seen}")
+    return lines
