@@ -22,7 +22,7 @@ from dxltools import edits
 from dxltools.changes import ByteChange, Change, Edit, Warn
 from dxltools.errors import DxlError
 from dxltools.model import ItemFlags, Note
-from dxltools.rewrite import NoteHead
+from dxltools.select import FormSelect
 
 _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -108,12 +108,10 @@ class Agent:
     def _unid_keys(self) -> frozenset[str]:
         return frozenset(unid.upper() for unid in self.unids)
 
-    def wants(self, head: NoteHead) -> bool:
-        """Decide from the start tag alone whether the note may be selected."""
-        if not self.form_keys:
-            return True
-        form = head.attributes.get("form")
-        return form is None or form.casefold() in self.form_keys
+    @property
+    def wants(self) -> FormSelect:
+        """Decides from the start tag alone whether a note may be selected."""
+        return FormSelect(self.form_keys)
 
     def selects(self, note: Note) -> bool:
         if self.form_keys and (note.form or "").casefold() not in self.form_keys:
@@ -150,8 +148,9 @@ class AgentRun:
         self.selected = 0
         self.seen: dict[str, dict[str, str]] = {c.item.casefold(): {} for c in agent.conditions}
 
-    def wants(self, head: NoteHead) -> bool:
-        return self.agent.wants(head)
+    @property
+    def wants(self) -> FormSelect:
+        return self.agent.wants
 
     def edit(self, note: Note) -> Sequence[Change]:
         for item in note.items:

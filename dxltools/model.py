@@ -153,6 +153,23 @@ class ItemFlags:
     placeholder: bool = False
 
     @classmethod
+    def of_element(cls, element: etree._Element) -> ItemFlags:
+        """The flags of an ``<item>`` element; the few combinations a file holds are
+        built once each."""
+        key = tuple(element.get(name) for name in _FLAG_ATTRIBUTES)
+        flags = _FLAGS_SEEN.get(key)
+        if flags is None:
+            written = {
+                name: value
+                for name, value in zip(_FLAG_ATTRIBUTES, key, strict=True)
+                if value is not None
+            }
+            flags = cls.from_attributes(written)
+            if len(_FLAGS_SEEN) < 1024:
+                _FLAGS_SEEN[key] = flags
+        return flags
+
+    @classmethod
     def from_attributes(cls, attributes: Mapping[str, str]) -> ItemFlags:
         def boolean(name: str) -> bool:
             return _flag(attributes, name) is True
@@ -173,6 +190,10 @@ class ItemFlags:
         """The flags that are set, for reports: ``authors, names``."""
         names = [field.name for field in attrs.fields(ItemFlags) if getattr(self, field.name)]
         return ", ".join(names) or "no flags"
+
+
+_FLAG_ATTRIBUTES = tuple(field.name for field in attrs.fields(ItemFlags))
+_FLAGS_SEEN: dict[tuple[str | None, ...], ItemFlags] = {}
 
 
 @attrs.frozen
@@ -254,7 +275,8 @@ SAFE_PARSER = etree.XMLParser(
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _text_of(element: etree._Element) -> str:
@@ -363,6 +385,7 @@ def _build_note(
     items: list[Item] = []
     header_end = layout.start_tag_end
     noteinfo: etree._Element | None = None
+    counted, item_line = 0, line  # lines counted up to `counted`, once through the note
     for child, span in zip(children, spans, strict=True):
         name = _local(child)
         if name != "item":
@@ -372,16 +395,18 @@ def _build_note(
             if name == "noteinfo":
                 noteinfo = child
             continue
-        attributes = {str(key): str(value) for key, value in child.attrib.items()}
-        if "name" not in attributes:
+        item_name = child.get("name")
+        if item_name is None:
             raise ValueError("an item has no name")
+        item_line += data.count(b"\n", counted, span.start)
+        counted = span.start
         items.append(
             Item(
-                name=attributes["name"],
-                flags=ItemFlags.from_attributes(attributes),
+                name=item_name,
+                flags=ItemFlags.of_element(child),
                 value=_value_of(child),
                 span=Span(span.start, span.end),
-                line=line + data.count(b"\n", 0, span.start),
+                line=item_line,
             )
         )
     return Note(

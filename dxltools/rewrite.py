@@ -20,7 +20,7 @@ from dxltools.changes import ByteChange, Edit, Warn
 from dxltools.errors import DxlError, VerifyError
 from dxltools.model import note_from_segment
 from dxltools.progress import CountingReader
-from dxltools.scan import Prolog, Scanner, Segment, SegmentKind, parse_attributes
+from dxltools.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.splice import splice
 from dxltools.verify import verify_note
 
@@ -95,12 +95,13 @@ class _Rewriter:
         self.changed = False
 
     def run(self, source_stream: IO[bytes], output: Sink) -> RewriteReport:
-        scanner = Scanner(source_stream, self.source)
+        scanner = Scanner(source_stream, self.source, interest=_interest_of(self.select))
         for segment in scanner.segments():
             if segment.kind is SegmentKind.NOTE:
                 assert scanner.prolog is not None
                 output.write(self._note(segment, scanner.prolog))
             else:
+                self.notes_seen += segment.notes  # notes passed over unread
                 output.write(segment.data)
         return RewriteReport(
             self.source, self.changed, tuple(self.reports), self.notes_seen, self.notes_parsed
@@ -133,6 +134,13 @@ class _Rewriter:
         return new_data
 
 
+def _interest_of(select: Select | None) -> Interest | None:
+    """The notes a selection may want, when it can say so from forms alone
+    (:class:`dxltools.select.FormSelect`): the others are never split out."""
+    interest = getattr(select, "interest", None)
+    return interest if isinstance(interest, Interest) else None
+
+
 def rewrite_stream(
     source_stream: IO[bytes],
     output: Sink,
@@ -154,7 +162,8 @@ def check_structure(stream: IO[bytes], expected_notes: int, source: str) -> None
     """Re-split rewritten output: it must scan cleanly and hold the same notes."""
     try:
         notes = sum(
-            segment.kind is SegmentKind.NOTE for segment in Scanner(stream, source).segments()
+            segment.notes or segment.kind is SegmentKind.NOTE
+            for segment in Scanner(stream, source, interest=Interest(frozenset())).segments()
         )
     except DxlError as error:
         raise VerifyError(f"the rewritten output does not scan: {error}", source=source) from None

@@ -53,6 +53,7 @@ class SegmentKind(enum.Enum):
     ROOT_START = "root-start"  # the <database ...> start tag
     ELEMENT = "element"  # a child of the root that is not a note: databaseinfo, acl, form...
     NOTE = "note"  # a <document> or <note>, or the root itself when it is one
+    SKIPPED = "skipped"  # root children of no interest (see Interest), passed over whole
     ROOT_END = "root-end"
     TRAILER = "trailer"  # everything after the root: white space, comments, PIs
 
@@ -68,6 +69,7 @@ class Segment:
     column: int  # 1-based byte column of data[0]
     name: str = ""  # element name, for ROOT_START, ELEMENT, NOTE
     start_tag_end: int = 0  # for ELEMENT and NOTE: length of the start tag in data
+    notes: int = 0  # for SKIPPED: how many notes the span holds
 
     @property
     def start_tag(self) -> bytes:
@@ -84,6 +86,80 @@ class Prolog:
     root_name: str
     namespace: str | None  # the root's default namespace, None when it declares none
     root_attributes: dict[str, str]
+
+
+_NOTE_START_RE = re.compile(rb"<(?:document|note)(?=[\s/>])")
+_DOCUMENT_START_RE = re.compile(rb"<document[\s/>]")
+_RAW_NOTE_START_RE = re.compile(rb"<note[\s/>]")
+_ATTRIBUTES = rb"""(?:[^>"']|"[^"]*"|'[^']*')*?"""
+_SAFE_NAME_RE = re.compile(r"[A-Za-z0-9 _.$()/+-]+")
+_SKIM_WINDOW = 1 << 16
+
+
+@attrs.frozen
+class Interest:
+    """What a reader needs to see one by one; the rest of the root's children
+    may be passed over in SKIPPED segments.
+
+    `forms`: notes whose start tag names one of these forms (any case); notes
+    whose start tag names no form are always of interest. `elements`: other
+    children of the root by name (such as ``acl``).
+    """
+
+    forms: frozenset[str]
+    elements: frozenset[str] = frozenset()
+
+    def matcher(self) -> re.Pattern[bytes] | None:
+        """Matches, at a note's or element's `<`, the start tags of interest.
+        None when a name cannot be matched on bytes safely (then every child is
+        walked exactly)."""
+        names = self.forms | self.elements
+        if not all(_SAFE_NAME_RE.fullmatch(name) for name in names):
+            return None
+        no_form = rb"(?!" + _ATTRIBUTES + rb"\sform\s*=)"
+        note = rb"<(?:document|note)(?=[\s/>])" + no_form
+        if self.forms:
+            forms = b"|".join(re.escape(form.encode("ascii")) for form in sorted(self.forms))
+            wanted_form = (
+                rb"(?="
+                + _ATTRIBUTES
+                + rb"\sform\s*=\s*(?i:'(?:"
+                + forms
+                + rb")'|\"(?:"
+                + forms
+                + rb")\"))"
+            )
+            note = rb"<(?:document|note)(?=[\s/>])(?:" + wanted_form + rb"|" + no_form + rb")"
+        elements = [
+            rb"<" + re.escape(name.encode("ascii")) + rb"(?=[\s/>])" for name in self.elements
+        ]
+        return re.compile(b"|".join([note, *elements]))
+
+
+class _Remembered:
+    """The next match of a pattern, remembered by input offset, so that a search
+    over the same stretch of buffer is made once, however often it is asked."""
+
+    def __init__(self, pattern: re.Pattern[bytes]) -> None:
+        self.pattern = pattern
+        self.found = -1  # input offset of the last match found
+        self.clear_until = 0  # no match starts before this input offset (after `found`)
+
+    def next(self, buffer: bytes, base: int, start: int, stop: int) -> int:
+        """Buffer index of the first match in start..stop, or -1."""
+        if self.found >= start + base:
+            return self.found - base if self.found < stop + base else -1
+        begin = max(start, self.clear_until - base)
+        if begin >= stop:
+            return -1
+        match = self.pattern.search(buffer, begin, len(buffer))
+        if match is None:
+            # A match may still start in the last few bytes, cut off by the buffer's end.
+            self.clear_until = base + max(begin, len(buffer) - 64)
+            return -1
+        self.found = match.start() + base
+        self.clear_until = self.found + 1
+        return match.start() if match.start() < stop else -1
 
 
 def parse_attributes(start_tag: bytes, encoding: str = "utf-8") -> dict[str, str]:
@@ -111,9 +187,15 @@ class Scanner:
     """
 
     def __init__(
-        self, stream: IO[bytes], source: str = "<input>", chunk_size: int = DEFAULT_CHUNK_SIZE
+        self,
+        stream: IO[bytes],
+        source: str = "<input>",
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        interest: Interest | None = None,
     ) -> None:
         self._stream = stream
+        self._interest = interest
+        self._others = _Remembered(re.compile(rb"(?!)"))  # `<note` and elements of interest
         self._source = source
         self._chunk_size = chunk_size
         self._buffer = b""
@@ -241,13 +323,14 @@ class Scanner:
         end: int,
         name: str = "",
         start_tag_end: int = 0,
+        notes: int = 0,
     ) -> Segment:
         self._advance_lines(start)
         line, column = self._line, start - self._line_start + 1
         data = self._take(start, end)
         self._advance_lines(end)
         self._keep = end
-        return Segment(kind, data, start, line, column, name, start_tag_end)
+        return Segment(kind, data, start, line, column, name, start_tag_end, notes)
 
     # -- the grammar ----------------------------------------------------------------
 
@@ -485,37 +568,155 @@ class Scanner:
 
     def _children(self, root: str, position: int) -> Generator[Segment, None, int]:
         """The root's children, up to and including its end tag."""
+        wanted = self._interest.matcher() if self._interest is not None else None
+        if self._interest is not None:
+            others = [rb"<note(?=[\s/>])"] + [
+                rb"<" + re.escape(name.encode("ascii")) + rb"(?=[\s/>])"
+                for name in sorted(self._interest.elements)
+            ]
+            self._others = _Remembered(re.compile(b"|".join(others)))
+        root_end = b"</" + root.encode("ascii")
+        exact_until = position  # walk child by child below this offset
         while True:
-            lt = self._find(b"<", position)
-            if lt < 0:
-                raise self._error(
-                    f"truncated input: the root element <{root}> is never closed",
-                    self._base + len(self._buffer),
-                )
-            if lt > position:
-                yield self._segment(SegmentKind.TEXT, position, lt)
-            misc = self._misc_markup(lt)
-            if misc is not None:
-                kind, end = misc
-                yield self._segment(kind, lt, end)
-            elif self._startswith(b"</", lt):
-                name_match = self._name_at(lt + 2)
-                closing = name_match.group().decode("ascii", "replace") if name_match else ""
-                if closing != root:
-                    raise self._error(
-                        f"unbalanced tags: </{closing}> closes the root element <{root}>", lt
-                    )
-                close = self._skip_space(lt + 2 + len(closing))
-                if self._byte(close) != b">":
-                    raise self._error(f"not well-formed: bad end tag </{root}", lt)
-                yield self._segment(SegmentKind.ROOT_END, lt, close + 1, root)
-                return close + 1
-            else:
-                name, tag_end, empty = self._start_tag(lt)
-                end = tag_end if empty else self._end_of_element(lt, name, tag_end)
-                kind = SegmentKind.NOTE if name in NOTE_TAGS else SegmentKind.ELEMENT
-                yield self._segment(kind, lt, end, name, tag_end - lt)
+            if wanted is not None and position >= exact_until:
+                position, hit, at = yield from self._skim(wanted, root_end, position)
+                if hit == "markup":
+                    # A comment, CDATA section or PI: its inside may hold anything,
+                    # so the exact walk takes over until past it.
+                    exact_until = self._markup_end(at)
+            end, closed = yield from self._child(root, position)
+            if closed:
+                return end
             position = end
+
+    def _child(self, root: str, position: int) -> Generator[Segment, None, tuple[int, bool]]:
+        """The next child of the root at or after `position` (or its end tag)."""
+        lt = self._find(b"<", position)
+        if lt < 0:
+            raise self._error(
+                f"truncated input: the root element <{root}> is never closed",
+                self._base + len(self._buffer),
+            )
+        if lt > position:
+            yield self._segment(SegmentKind.TEXT, position, lt)
+        misc = self._misc_markup(lt)
+        if misc is not None:
+            kind, end = misc
+            yield self._segment(kind, lt, end)
+            return end, False
+        if self._startswith(b"</", lt):
+            name_match = self._name_at(lt + 2)
+            closing = name_match.group().decode("ascii", "replace") if name_match else ""
+            if closing != root:
+                raise self._error(
+                    f"unbalanced tags: </{closing}> closes the root element <{root}>", lt
+                )
+            close = self._skip_space(lt + 2 + len(closing))
+            if self._byte(close) != b">":
+                raise self._error(f"not well-formed: bad end tag </{root}", lt)
+            yield self._segment(SegmentKind.ROOT_END, lt, close + 1, root)
+            return close + 1, True
+        name, tag_end, empty = self._start_tag(lt)
+        end = tag_end if empty else self._end_of_element(lt, name, tag_end)
+        kind = SegmentKind.NOTE if name in NOTE_TAGS else SegmentKind.ELEMENT
+        yield self._segment(kind, lt, end, name, tag_end - lt)
+        return end, False
+
+    # -- skimming: passing over children of no interest at bytes.find speed ------------
+    #
+    # Outside comments, CDATA and PIs, `<document` and `<note` (followed by a
+    # space, '/' or '>') only ever start a note, a child of the root: text and
+    # attribute values cannot hold '<'. So up to the next `<!`, `<?` or root end
+    # tag, every such tag is a boundary between children, and the children
+    # before a note of interest can be passed over unread.
+
+    def _skim(
+        self, wanted: re.Pattern[bytes], root_end: bytes, position: int
+    ) -> Generator[Segment, None, tuple[int, str, int]]:
+        """Pass over children of no interest from `position` (a boundary between
+        children); returns the boundary reached, the kind of the next hit
+        ("wanted", "markup" or "end") and where it is. Every search is bounded
+        by the hit before it, so the whole walk reads each byte a few times."""
+        while True:
+            start, stop, kind = position - self._base, len(self._buffer), ""
+            hit = self._first_wanted(wanted, position, stop)
+            if hit >= 0:
+                stop, kind = hit, "wanted"
+            for needle in (b"<!", b"<?"):
+                at = self._buffer.find(needle, start, stop)
+                if at >= 0:
+                    stop, kind = at, "markup"
+            at = self._find_end_tag(root_end, start, stop)
+            if at >= 0:
+                stop, kind = at, "end"
+            if kind in ("wanted", "end"):
+                boundary = stop + self._base
+            else:
+                boundary = self._last_note_start(position, stop + self._base)
+            if boundary > position:
+                yield self._skipped(position, boundary)
+                position = boundary
+            if kind:
+                return position, kind, stop + self._base
+            if not self._fill():
+                raise self._error("truncated input: the root element is never closed", position)
+
+    def _find_end_tag(self, needle: bytes, start: int, stop: int) -> int:
+        """Buffer index of `</name` followed by space or '>' in start..stop, or -1
+        (`</database` must not stop at `</databaseinfo>`)."""
+        buffer = self._buffer
+        at = buffer.find(needle, start, stop)
+        while at >= 0:
+            after = at + len(needle)
+            if after >= len(buffer) or buffer[after] in b" \t\r\n>":
+                return at  # at the buffer's end: let the exact walk decide
+            at = buffer.find(needle, after, stop)
+        return -1
+
+    def _first_wanted(self, wanted: re.Pattern[bytes], position: int, stop: int) -> int:
+        """Buffer index of the first note or element of interest before `stop`, or -1.
+        `<document` is found with bytes.find; `<note` and other elements, rare in
+        directory exports, through searches remembered between calls."""
+        buffer, base = self._buffer, self._base
+        cursor = position - base
+        while True:
+            at = buffer.find(b"<document", cursor, stop)
+            limit = at if at >= 0 else stop
+            other = self._others.next(buffer, base, cursor, limit)
+            if other >= 0:
+                at = other
+            elif at < 0:
+                return -1
+            if wanted.match(buffer, at):
+                return at
+            cursor = at + 1
+
+    def _last_note_start(self, position: int, limit: int) -> int:
+        """The last note start tag after `position` and before `limit`, else `position`."""
+        begin, end = position - self._base + 1, limit - self._base
+        window = max(begin, end - _SKIM_WINDOW)
+        while True:
+            last = -1
+            for match in _NOTE_START_RE.finditer(self._buffer, window, end):
+                last = match.start()
+            if last >= 0:
+                return last + self._base
+            if window == begin:
+                return position
+            window = max(begin, window - _SKIM_WINDOW)
+
+    def _skipped(self, start: int, end: int) -> Segment:
+        begin, finish = start - self._base, end - self._base
+        notes = len(_DOCUMENT_START_RE.findall(self._buffer, begin, finish))
+        if _RAW_NOTE_START_RE.search(self._buffer, begin, finish) is not None:
+            notes += len(_RAW_NOTE_START_RE.findall(self._buffer, begin, finish))
+        return self._segment(SegmentKind.SKIPPED, start, end, notes=notes)
+
+    def _markup_end(self, position: int) -> int:
+        misc = self._misc_markup(position)
+        if misc is None:  # `<!` that opens no comment or CDATA: the exact walk reports it
+            return position + 2
+        return misc[1]
 
     def layout(self, position: int) -> ElementLayout:
         """Start tag, children and end tag of the element starting at `position`."""
@@ -579,7 +780,46 @@ def element_layout(data: bytes, source: str = "<input>") -> ElementLayout:
 
     Text, comments, CDATA and PIs between the children are skipped.
     """
-    return Scanner.from_bytes(data, source).layout(0)
+    return _quick_layout(data) or Scanner.from_bytes(data, source).layout(0)
+
+
+# A child element, whole: its start tag (attributes in either quote, '/' only
+# as in '/>') and, unless empty, everything up to the first end tag of its name.
+_CHILD_RE = re.compile(
+    rb"<(?P<name>" + _NAME + rb""")(?:[^>"'/]++|"[^"]*+"|'[^']*+'|/(?!>))*+"""
+    rb"(?:(?P<empty>/>)|(?P<open>>).*?</(?P=name)\s*>)",
+    re.DOTALL,
+)
+
+
+def _quick_layout(data: bytes) -> ElementLayout | None:
+    """The layout found by one regex pass, for the usual element: no comment,
+    CDATA or PI inside, and children that follow one another with only white
+    space between them (which also rules out a child holding an element of its
+    own name). None otherwise: the exact walk decides."""
+    if b"<!" in data or b"<?" in data:
+        return None
+    name = _NAME_RE.match(data, 1)
+    tag = _TAG_REST_RE.match(data, name.end()) if name else None
+    if tag is None:
+        return None
+    start_tag_end = tag.end()
+    if data.endswith(b"/>", 0, start_tag_end):
+        return ElementLayout(start_tag_end, start_tag_end, ())
+    end_tag_start = data.rfind(b"</")
+    children: list[ChildSpan] = []
+    cursor = start_tag_end
+    for match in _CHILD_RE.finditer(data, start_tag_end, end_tag_start):
+        if data[cursor : match.start()].strip():
+            return None
+        opened = match.end("empty") if match.group("empty") else match.end("open")
+        children.append(
+            ChildSpan(match.group("name").decode("ascii"), match.start(), match.end(), opened)
+        )
+        cursor = match.end()
+    if data[cursor:end_tag_start].strip():
+        return None
+    return ElementLayout(start_tag_end, end_tag_start, tuple(children))
 
 
 def scan_bytes(data: bytes, source: str = "<input>") -> list[Segment]:

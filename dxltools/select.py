@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-from dxltools.rewrite import NoteHead, Select
+import attrs
+
+from dxltools.rewrite import NoteHead
+from dxltools.scan import Interest
 
 
-def by_form(*forms: str) -> Select:
-    """Notes whose ``form`` attribute is one of `forms` (case-insensitive).
+@attrs.frozen
+class FormSelect:
+    """Notes whose ``form`` attribute is one of `forms` (case-insensitive); notes
+    without a ``form`` attribute (raw ``<note>`` exports) too, so that the edit
+    can look at their ``Form`` item. No forms: every note.
 
-    Notes without a ``form`` attribute (raw ``<note>`` exports) are selected
-    too, so that the edit can look at their ``Form`` item.
+    Its :attr:`interest` lets the splitter pass over every other note unread.
     """
-    wanted = {form.casefold() for form in forms}
 
-    def select(head: NoteHead) -> bool:
+    forms: frozenset[str]  # casefolded
+
+    def __call__(self, head: NoteHead) -> bool:
+        if not self.forms:
+            return True
         form = head.attributes.get("form")
-        return form is None or form.casefold() in wanted
+        return form is None or form.casefold() in self.forms
 
-    return select
+    @property
+    def interest(self) -> Interest | None:
+        return Interest(self.forms) if self.forms else None
+
+
+def by_form(*forms: str) -> FormSelect:
+    """Notes whose ``form`` attribute is one of `forms` (case-insensitive)."""
+    return FormSelect(frozenset(form.casefold() for form in forms))

@@ -34,7 +34,8 @@ def verify_note(old: Note, new_data: bytes, changes: Sequence[ByteChange], sourc
     if kept - left:
         raise _failed(old, source, "an item no change named lost bytes")
     expected = [change.new for change in changes if isinstance(change, ReplaceItem | InsertItem)]
-    written = [item for item in new.items if (left - kept)[new.item_bytes(item)] > 0]
+    added = left - kept
+    written = [item for item in new.items if added[new.item_bytes(item)] > 0]
     if len(new.items) != len(old.items) - _count(changes, RemoveItem) + _count(changes, InsertItem):
         raise _failed(old, source, "the rewritten note has the wrong number of items")
     for want in expected:

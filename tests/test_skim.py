@@ -1,0 +1,104 @@
+"""Skimming: with an Interest, the splitter passes over notes of no interest in
+SKIPPED segments, and must agree with the exact walk on everything else."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dxltools.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes, scan_bytes
+from tests.shared import fixture_files, real_dxl_files
+from tests.strategies import GenFile, domain_notes, dxl_files
+
+FORM_SETS = [frozenset({"Domain"}), frozenset({"domain", "Person"}), frozenset(), frozenset({"X"})]
+
+
+def skim(data: bytes, interest: Interest, chunk_size: int = 1 << 20) -> list[Segment]:
+    return list(Scanner(io.BytesIO(data), "t.dxl", chunk_size, interest=interest).segments())
+
+
+def wanted(segment: Segment, interest: Interest) -> bool:
+    form = parse_attributes(segment.start_tag).get("form")
+    return form is None or form.casefold() in {f.casefold() for f in interest.forms}
+
+
+def assert_agrees(data: bytes, interest: Interest, chunk_size: int = 1 << 20) -> None:
+    exact = scan_bytes(data)
+    skimmed = skim(data, interest, chunk_size)
+    assert b"".join(segment.data for segment in skimmed) == data
+    count = sum(
+        s.notes if s.kind is SegmentKind.SKIPPED else s.kind is SegmentKind.NOTE for s in skimmed
+    )
+    assert count == sum(s.kind is SegmentKind.NOTE for s in exact)
+    must = [s for s in exact if s.kind is SegmentKind.NOTE and wanted(s, interest)]
+    notes = [s for s in skimmed if s.kind is SegmentKind.NOTE]
+    assert [s for s in notes if wanted(s, interest)] == must  # same bytes, offsets, lines
+    for segment in skimmed:  # what was passed over holds no note of interest
+        if segment.kind is SegmentKind.SKIPPED:
+            assert not any(
+                s.offset >= segment.offset and s.offset < segment.offset + len(segment.data)
+                for s in must
+            )
+    ends = [s for s in skimmed if s.kind in (SegmentKind.ROOT_END, SegmentKind.TRAILER)]
+    assert ends == [s for s in exact if s.kind in (SegmentKind.ROOT_END, SegmentKind.TRAILER)]
+
+
+@given(dxl_files(domain_notes()), st.sampled_from(FORM_SETS), st.sampled_from([7, 64, 1 << 20]))
+def test_skimming_agrees_with_the_exact_walk(
+    generated: GenFile, forms: frozenset[str], chunk_size: int
+) -> None:
+    assert_agrees(generated.data, Interest(forms), chunk_size)
+
+
+@pytest.mark.parametrize("path", real_dxl_files() + fixture_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("forms", FORM_SETS, ids=lambda f: ",".join(sorted(f)) or "none")
+def test_skimming_real_exports_and_fixtures(path: object, forms: frozenset[str]) -> None:
+    from pathlib import Path
+
+    assert isinstance(path, Path)
+    data = path.read_bytes()
+    for chunk_size in (5, 333, 1 << 20):
+        assert_agrees(data, Interest(forms, frozenset({"acl"})), chunk_size)
+
+
+HEAD = b"<?xml version='1.0' encoding='utf-8'?>\n<database xmlns='http://www.lotus.com/dxl'>\n"
+DOMAIN = (
+    b"<document form='Domain'><noteinfo unid='%s'/><item name='A'><text>x</text></item>"
+    b"</document>\n"
+)
+PERSON = (
+    b"<document form='Person'><noteinfo unid='P'/><item name='A'><text>y</text></item></document>\n"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        PERSON * 3 + DOMAIN % b"1" + PERSON,
+        b"<!-- <document form='Domain'> -->\n" + PERSON + DOMAIN % b"2",
+        PERSON.replace(b"<text>y", b"<text><![CDATA[</database><document form='Domain'>]]>y")
+        + DOMAIN % b"3",
+        b"<databaseinfo><x/></databaseinfo>\n" + PERSON + b"<?pi </database>?>\n" + DOMAIN % b"4",
+        b"<agent name='a'><documentset><query/></documentset></agent>\n" + DOMAIN % b"5",
+        b"<note class='document'><noteinfo unid='N'/></note>\n" + PERSON + DOMAIN % b"6",
+        b"<document\nform='domain'\n><noteinfo unid='7'/></document>\n" + PERSON,
+        b"<document form=\"DOMAIN\" x='>'><noteinfo unid='8'/></document>\n" + PERSON * 2,
+        b"<acl><aclentry name='x'/></acl>\n" + PERSON + DOMAIN % b"9",
+    ],
+    ids=["plain", "comment", "cdata", "pi", "documentset", "raw-note", "wrapped", "quotes", "acl"],
+)
+def test_skimming_hand_made_cases(body: bytes) -> None:
+    data = HEAD + body + b"</database>\n"
+    for chunk_size in range(1, 40):
+        assert_agrees(data, Interest(frozenset({"Domain"}), frozenset({"acl"})), chunk_size)
+
+
+def test_a_file_cut_short_is_still_an_error() -> None:
+    from dxltools.errors import DxlSyntaxError
+
+    data = HEAD + PERSON * 50
+    with pytest.raises(DxlSyntaxError, match="never closed"):
+        skim(data, Interest(frozenset({"Domain"})))
