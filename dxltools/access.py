@@ -308,6 +308,7 @@ class Access:
         self._lists: dict[str, NamesList] = {}
         self._nested: dict[str, list[str]] = {}
         self._principals: tuple[str, ...] | None = None
+        self._principal_index: dict[str, str] | None = None
         self._known: frozenset[str] | None = None
         self._wildcards: tuple[str, ...] | None = None
 
@@ -423,12 +424,28 @@ class Access:
         the names among `entries` themselves.
         """
         expansion = self.expand(entries)
-        candidates = {name_key(name): name for name in self.principals()}
+        candidates = self._candidates(expansion)
         for name in expansion.names:  # the directory's spelling wins over the entry's
             candidates.setdefault(name_key(name), name)
         found = {key: name for key, name in candidates.items() if self.grants(name, entries)}
         found.update((name_key(wildcard), wildcard) for wildcard in expansion.wildcards)
         return tuple(sorted(found.values(), key=str.casefold))
+
+    def _candidates(self, expansion: Expansion) -> dict[str, str]:
+        """The principals `grants` can say yes to: those the expansion reaches by name
+        or wildcard, or all of them when a role it reaches is -Default-'s. Asking only
+        these keeps an audit of a 30 000-person directory fast; `grants` decides."""
+        principals = self._principal_names()
+        if self._default_roles & set(expansion.roles):
+            return dict(principals)
+        found = {
+            key: principals[key] for key in map(name_key, expansion.names) if key in principals
+        }
+        for wildcard in expansion.wildcards:
+            found.update(
+                (key, name) for key, name in principals.items() if wildcard_matches(wildcard, name)
+            )
+        return found
 
     # -- what entries reach -----------------------------------------------------------------
 
@@ -488,6 +505,12 @@ class Access:
                 found.setdefault(key, canonicalize(name))
             self._principals = tuple(found.values())
         return self._principals
+
+    def _principal_names(self) -> dict[str, str]:
+        """Every principal by key, built once."""
+        if self._principal_index is None:
+            self._principal_index = {name_key(name): name for name in self.principals()}
+        return self._principal_index
 
     def _principal_keys(self) -> frozenset[str]:
         if self._known is None:

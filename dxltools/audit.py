@@ -38,7 +38,7 @@ from dxltools.files import read_error
 from dxltools.model import DxlDateTime, Note, note_from_segment
 from dxltools.names import canonicalize, name_key
 from dxltools.rewrite import NoteHead
-from dxltools.scan import Prolog, Scanner, Segment, SegmentKind, parse_attributes
+from dxltools.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.select import by_form
 
 __all__ = [
@@ -64,6 +64,8 @@ DEFAULT_SERVER_ITEMS = ("CalendarServer", "MailServer")
 DOCUMENT_ACCESS = "DocumentAccess"
 _NAMED_SERVER_ITEMS = ("MailServer", "CalendarServer")
 _WANTED = by_form("Server", "Group", "Domain")
+# Person documents, most of a directory, are passed over unread.
+_INTEREST = Interest(_WANTED.forms, frozenset({"acl"}))
 
 # Problem codes, in the order reports list them for one domain.
 DOCUMENT_ACCESS_PRESENT = "document-access-present"
@@ -244,7 +246,7 @@ class Auditor:
     def add_stream(self, stream: IO[bytes], source: str = "<input>") -> None:
         """Read one export from a binary stream, once, in chunks."""
         self.sources.append(source)
-        scanner = Scanner(stream, source)
+        scanner = Scanner(stream, source, interest=_INTEREST)
         for segment in scanner.segments():
             if segment.kind is SegmentKind.NOTE:
                 assert scanner.prolog is not None

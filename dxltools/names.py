@@ -14,6 +14,7 @@ validating entry point for names the program is about to write.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 
 import attrs
@@ -183,6 +184,7 @@ def is_wildcard(entry: str) -> bool:
     return name_kind(entry) is NameKind.WILDCARD
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def canonicalize(entry: str) -> str:
     """Return the canonical form a program should write (``CN=A/OU=B/O=C``)."""
     stripped = entry.strip()
@@ -192,6 +194,7 @@ def canonicalize(entry: str) -> str:
     return _parse(stripped, kind is NameKind.WILDCARD).text
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(entry: str) -> str:
     """Case-insensitive comparison key; abbreviated and canonical forms agree."""
     return canonicalize(entry).casefold()

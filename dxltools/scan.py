@@ -136,6 +136,9 @@ class Interest:
         return re.compile(b"|".join([note, *elements]))
 
 
+_NEVER = re.compile(rb"(?!)")
+
+
 class _Remembered:
     """The next match of a pattern, remembered by input offset, so that a search
     over the same stretch of buffer is made once, however often it is asked."""
@@ -195,7 +198,8 @@ class Scanner:
     ) -> None:
         self._stream = stream
         self._interest = interest
-        self._others = _Remembered(re.compile(rb"(?!)"))  # `<note` and elements of interest
+        self._others = _Remembered(_NEVER)  # `<note` and elements of interest
+        self._markup = self._root_end = _Remembered(_NEVER)
         self._source = source
         self._chunk_size = chunk_size
         self._buffer = b""
@@ -575,11 +579,16 @@ class Scanner:
                 for name in sorted(self._interest.elements)
             ]
             self._others = _Remembered(re.compile(b"|".join(others)))
-        root_end = b"</" + root.encode("ascii")
+        # Where skimming must stop: markup (`<!`, `<?`) or the root's end tag, each
+        # searched once over the file (a regex with a literal prefix is fast).
+        self._markup = _Remembered(re.compile(rb"<!|<\?"))
+        self._root_end = _Remembered(
+            re.compile(rb"</" + re.escape(root.encode("ascii")) + rb"[\s>]")
+        )
         exact_until = position  # walk child by child below this offset
         while True:
             if wanted is not None and position >= exact_until:
-                position, hit, at = yield from self._skim(wanted, root_end, position)
+                position, hit, at = yield from self._skim(wanted, position)
                 if hit == "markup":
                     # A comment, CDATA section or PI: its inside may hold anything,
                     # so the exact walk takes over until past it.
@@ -631,7 +640,7 @@ class Scanner:
     # before a note of interest can be passed over unread.
 
     def _skim(
-        self, wanted: re.Pattern[bytes], root_end: bytes, position: int
+        self, wanted: re.Pattern[bytes], position: int
     ) -> Generator[Segment, None, tuple[int, str, int]]:
         """Pass over children of no interest from `position` (a boundary between
         children); returns the boundary reached, the kind of the next hit
@@ -642,13 +651,12 @@ class Scanner:
             hit = self._first_wanted(wanted, position, stop)
             if hit >= 0:
                 stop, kind = hit, "wanted"
-            for needle in (b"<!", b"<?"):
-                at = self._buffer.find(needle, start, stop)
-                if at >= 0:
-                    stop, kind = at, "markup"
-            at = self._find_end_tag(root_end, start, stop)
-            if at >= 0:
-                stop, kind = at, "end"
+            markup = self._markup.next(self._buffer, self._base, start, stop)
+            if markup >= 0:
+                stop, kind = markup, "markup"
+            end = self._root_end.next(self._buffer, self._base, start, stop)
+            if end >= 0:
+                stop, kind = end, "end"
             if kind in ("wanted", "end"):
                 boundary = stop + self._base
             else:
@@ -660,18 +668,6 @@ class Scanner:
                 return position, kind, stop + self._base
             if not self._fill():
                 raise self._error("truncated input: the root element is never closed", position)
-
-    def _find_end_tag(self, needle: bytes, start: int, stop: int) -> int:
-        """Buffer index of `</name` followed by space or '>' in start..stop, or -1
-        (`</database` must not stop at `</databaseinfo>`)."""
-        buffer = self._buffer
-        at = buffer.find(needle, start, stop)
-        while at >= 0:
-            after = at + len(needle)
-            if after >= len(buffer) or buffer[after] in b" \t\r\n>":
-                return at  # at the buffer's end: let the exact walk decide
-            at = buffer.find(needle, after, stop)
-        return -1
 
     def _first_wanted(self, wanted: re.Pattern[bytes], position: int, stop: int) -> int:
         """Buffer index of the first note or element of interest before `stop`, or -1.
