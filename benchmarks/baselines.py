@@ -1,0 +1,126 @@
+"""The generic XML baselines that run.py times, each in a process of its own.
+
+``python benchmarks/baselines.py parse-serialise SRC DST``: lxml reads the whole tree and
+writes it back, what most XML tools do.
+
+``python benchmarks/baselines.py iterparse-edit SRC DST``: lxml streams the file with
+``iterparse`` and does the edit of ``remove-document-access`` (every ``DocumentAccess``
+item out of every Foreign Domain document), writing each top-level element as it is
+complete, in about constant memory: the best a generic streaming XML tool can do.
+
+Both use a safe parser (no DTD, no network, no entity expansion), as dxltools does. This
+file imports only lxml, so it runs by path with no package around it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+
+from lxml import etree
+
+DXL = "{http://www.lotus.com/dxl}"
+FOREIGN_DOMAIN_TYPE = "ForeignDomain"
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*>")
+_DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
+_XMLNS = b' xmlns="http://www.lotus.com/dxl"'
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+
+
+def parse_serialise(source: str, target: str) -> int:
+    """Parse the whole file into a tree and write it back; the number of elements."""
+    tree = etree.parse(source, _parser())
+    tree.write(target, encoding="utf-8", xml_declaration=True)
+    return sum(1 for _ in tree.getroot().iter())
+
+
+def _item_value(item: etree._Element) -> str:
+    return "".join(item.itertext()).strip()
+
+
+def _is_foreign_domain(document: etree._Element) -> bool:
+    for item in document.iterchildren(f"{DXL}item"):
+        if str(item.get("name", "")).lower() == "domaintype":
+            return _item_value(item) == FOREIGN_DOMAIN_TYPE
+    return False
+
+
+def _remove_document_access(document: etree._Element) -> int:
+    doomed = [
+        item
+        for item in document.iterchildren(f"{DXL}item")
+        if str(item.get("name", "")).lower() == "documentaccess"
+    ]
+    for item in doomed:
+        document.remove(item)
+    return len(doomed)
+
+
+def _prolog(source: str) -> bytes:
+    """The XML declaration and DOCTYPE, as the file has them."""
+    with open(source, "rb") as stream:
+        head = stream.read(65536)
+    doctype = _DOCTYPE.search(head)
+    return _DECLARATION + (doctype.group(0) + b"\n" if doctype else b"")
+
+
+def _start_tag(root: etree._Element) -> bytes:
+    shell = etree.Element(root.tag, root.attrib, nsmap=root.nsmap)
+    shell.text = "-"
+    return etree.tostring(shell, encoding="utf-8").split(b">-</", 1)[0] + b">\n"
+
+
+def iterparse_edit(source: str, target: str) -> int:
+    """Stream ``source`` to ``target`` removing DocumentAccess from Foreign Domain
+    documents; the number of items removed."""
+    removed = 0
+    depth = 0
+    root_end = b""
+    events = etree.iterparse(
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=True,
+    )
+    with open(target, "wb", buffering=1 << 20) as out:
+        out.write(_prolog(source))
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    out.write(_start_tag(element))
+                    root_end = f"</{etree.QName(element).localname}>\n".encode()
+                continue
+            depth -= 1
+            if depth != 1:
+                continue
+            # a top-level child is complete: edit it, write it, and free it
+            if element.tag == f"{DXL}document" and _is_foreign_domain(element):
+                removed += _remove_document_access(element)
+            # each element serialised alone re-declares the namespace its root holds
+            out.write(etree.tostring(element, encoding="utf-8").replace(_XMLNS, b"", 1))
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+        out.write(root_end)
+    return removed
+
+
+def main(argv: Sequence[str]) -> int:
+    commands = {"parse-serialise": parse_serialise, "iterparse-edit": iterparse_edit}
+    if len(argv) != 3 or argv[0] not in commands:
+        print(f"usage: baselines.py {{{','.join(commands)}}} SRC DST", file=sys.stderr)
+        return 2
+    commands[argv[0]](argv[1], argv[2])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

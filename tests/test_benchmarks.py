@@ -1,0 +1,335 @@
+"""Smoke tests of the benchmark scripts, so they do not rot: the generator makes the
+export it promises (same seed, same bytes; the size asked for; DTD-valid; about 2%
+Foreign Domain documents, each with DocumentAccess, and exactly those changed by the
+bundled agents), the baselines do their edit, and run.py works end to end in quick mode
+into a temporary folder. No timing is asserted here: targets are for benchmarks."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from benchmarks import baselines, run
+from benchmarks.generate import (
+    SERVERS_GROUP,
+    GenerateStats,
+    SizeError,
+    format_size,
+    generate,
+    generate_file,
+    parse_size,
+    wrap,
+)
+from tests.shared import FIXTURES, SCHEMAS, dtd_errors, requires_schemas
+
+DXL = "{http://www.lotus.com/dxl}"
+DXLTOOLS = str(run.dxltools_executable())
+
+
+def _safe_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def _items(document: etree._Element) -> dict[str, list[etree._Element]]:
+    found: dict[str, list[etree._Element]] = {}
+    for item in document.iterchildren(f"{DXL}item"):
+        found.setdefault(str(item.get("name")), []).append(item)
+    return found
+
+
+def _value(item: etree._Element) -> str:
+    return "".join(item.itertext())
+
+
+def _is_foreign(document: etree._Element) -> bool:
+    kinds = _items(document).get("DomainType", [])
+    return bool(kinds) and _value(kinds[0]) == "ForeignDomain"
+
+
+def _changed_unids(report: str) -> set[str]:
+    return {note["unid"] for f in json.loads(report)["files"] for note in f["notes"]}
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerateStats]:
+    """A 1 MB export, made once for the module."""
+    path = tmp_path_factory.mktemp("export") / "names-1MB.dxl"
+    return path, generate_file(path, 10**6, seed=5)
+
+
+@pytest.fixture(scope="module")
+def documents(export: tuple[Path, GenerateStats]) -> list[etree._Element]:
+    root = etree.parse(str(export[0]), _safe_parser()).getroot()
+    return list(root.iterchildren(f"{DXL}document"))
+
+
+# -- the generator -------------------------------------------------------------------------
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes() -> None:
+    first, second, other = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    generate(first, 300_000, seed=7)
+    generate(second, 300_000, seed=7)
+    generate(other, 300_000, seed=8)
+    assert first.getvalue() == second.getvalue()
+    assert first.getvalue() != other.getvalue()
+
+
+@pytest.mark.parametrize("size", ["150KB", "1MB", "2MiB"])
+def test_hits_the_size_asked_for(tmp_path: Path, size: str) -> None:
+    target = parse_size(size)
+    stats = generate_file(tmp_path / "out.dxl", target, seed=1)
+    assert (tmp_path / "out.dxl").stat().st_size == stats.size
+    assert 0.97 * target <= stats.size <= target
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_sizes_read_and_written() -> None:
+    assert parse_size("200MB") == 200_000_000
+    assert parse_size("1GB") == 10**9
+    assert parse_size("512KiB") == 524_288
+    assert parse_size("1.5 mb") == 1_500_000
+    assert parse_size("4096") == 4096
+    assert format_size(200_000_000) == "200MB"
+    assert format_size(10**9) == "1GB"
+    assert format_size(524_288) == "524288B"
+    with pytest.raises(SizeError):
+        parse_size("big")
+
+
+def test_too_small_a_size_is_refused() -> None:
+    with pytest.raises(SizeError):
+        generate(io.BytesIO(), 10_000, seed=1)
+
+
+@requires_schemas
+def test_export_is_valid_against_the_9_0_1_dtd(export: tuple[Path, GenerateStats]) -> None:
+    data = export[0].read_bytes()
+    assert data.startswith(b"<?xml version='1.0' encoding='utf-8'?>\n<!DOCTYPE database SYSTEM")
+    assert dtd_errors(data, SCHEMAS / "domino_9_0_1.dtd") == []
+
+
+def test_about_two_percent_foreign_domain_documents_each_with_document_access(
+    export: tuple[Path, GenerateStats], documents: list[etree._Element]
+) -> None:
+    foreign = [d for d in documents if _is_foreign(d)]
+    assert 0.015 <= len(foreign) / len(documents) <= 0.03
+    unids = [d.find(f"{DXL}noteinfo").get("unid") for d in foreign]  # type: ignore[union-attr]
+    assert tuple(unids) == export[1].foreign_unids
+    assert len(documents) == export[1].documents
+    for document in foreign:
+        items = _items(document)
+        access = items["DocumentAccess"]
+        assert len(access) == 1 and access[0].get("authors") == "true"
+        assert _value(items["MailServer"][0]).startswith("CN=DominoCoex")
+        assert "DominoCoex" in _value(items["CalendarServer"][0])
+    # one document per coexistence server for every foreign domain
+    per_domain = Counter(_value(_items(d)["DomainName"][0]) for d in foreign)
+    assert len(set(per_domain.values())) == 1
+    assert next(iter(per_domain.values())) in (2, 3)
+
+
+def test_every_form_value_type_and_the_export_style(
+    export: tuple[Path, GenerateStats], documents: list[etree._Element]
+) -> None:
+    forms = Counter(d.get("form") for d in documents)
+    assert {"Person", "Server", "Group", "Domain"} <= set(forms)
+    other_domains = [d for d in documents if d.get("form") == "Domain" and not _is_foreign(d)]
+    assert other_domains, "Domain documents that are not Foreign Domain documents"
+    tags = {etree.QName(e).localname for d in documents for e in d.iter()}
+    values = {"text", "textlist", "number", "numberlist", "datetime", "datetimelist"}
+    assert values | {"datetimepair", "rawitemdata", "object", "richtext", "break"} <= tags
+    data = export[0].read_bytes()
+    assert b"<text\n>" in data and b"<datetime\n dst='true'>" in data
+    assert b"<item name='DocumentAccess'\n authors='true'" in data
+    assert b'"' in data and b"&amp;" in data and "Müller".encode() in data
+    sizes = [len(etree.tostring(d)) for d in documents]
+    assert 1000 <= sum(sizes) / len(sizes) <= 3000
+
+
+def test_unids_and_noteids_are_unique(documents: list[etree._Element]) -> None:
+    infos = [d.find(f"{DXL}noteinfo") for d in documents]
+    unids = [i.get("unid") for i in infos if i is not None]
+    noteids = [i.get("noteid") for i in infos if i is not None]
+    assert len(set(unids)) == len(unids) == len(documents)
+    assert len(set(noteids)) == len(noteids)
+    assert all(len(u or "") == 32 for u in unids)
+
+
+def test_groups_the_agents_and_the_audit_need(documents: list[etree._Element]) -> None:
+    groups = {
+        _value(_items(d)["ListName"][0]): _items(d) for d in documents if d.get("form") == "Group"
+    }
+    servers_group = _value(groups[SERVERS_GROUP]["Members"][0])
+    assert "DominoHub1" in servers_group and "DominoCoex" not in servers_group
+    assert _value(groups["AcmeCoexServers"]["GroupType"][0]) == "4"
+    members = [{_value(t) for t in g["Members"][0].iter(f"{DXL}text")} for g in groups.values()]
+    assert any(names & set(groups) for names in members), "no nested group"
+
+
+def test_wrap_breaks_long_lines_inside_tags_only() -> None:
+    line = (
+        "<item name='X'>" + "<text>value</text>" * 12 + "<datetime dst='true'>1</datetime></item>"
+    )
+    wrapped = wrap(line)
+    assert "\n" in wrapped
+    assert all(len(part) <= 100 for part in wrapped.split("\n"))
+    assert wrapped.replace("\n ", " ").replace("\n", "") == line
+    assert etree.tostring(etree.fromstring(wrapped)) == etree.tostring(etree.fromstring(line))
+
+
+def test_bundled_agents_change_exactly_the_foreign_domain_documents(
+    tmp_path: Path, export: tuple[Path, GenerateStats]
+) -> None:
+    source, stats = export
+    remove = [DXLTOOLS, "run", "remove-document-access", "--json", "-o", str(tmp_path / "r.dxl")]
+    done = subprocess.run([*remove, str(source)], capture_output=True, text=True, check=True)
+    assert _changed_unids(done.stdout) == set(stats.foreign_unids)
+    cleaned = tmp_path / "c.dxl"
+    coex = [DXLTOOLS, "run", "coexistence-readers", "--json", "--set"]
+    coex += [f"servers_group={SERVERS_GROUP}", "-o", str(cleaned), str(source)]
+    done = subprocess.run(coex, capture_output=True, text=True, check=True)
+    assert _changed_unids(done.stdout) == set(stats.foreign_unids)
+    # after the agent, every coexistence server sees its own document and no other
+    audit = subprocess.run([DXLTOOLS, "audit", str(cleaned)], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout[-2000:]
+
+
+# -- the baselines -------------------------------------------------------------------------
+
+
+def test_iterparse_edit_removes_document_access_from_foreign_domain_documents_only(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "edited.dxl"
+    assert baselines.iterparse_edit(str(FIXTURES / "names.dxl"), str(target)) == 2
+    root = etree.parse(str(target), _safe_parser()).getroot()
+    documents = list(root.iterchildren(f"{DXL}document"))
+    assert len(documents) == 18
+    for document in documents:
+        assert ("DocumentAccess" in _items(document)) != _is_foreign(document)
+    assert root.find(f"{DXL}acl") is not None
+    assert target.read_bytes().count(b"xmlns=") == 1
+
+
+@requires_schemas
+def test_baseline_outputs_stay_dtd_valid(tmp_path: Path) -> None:
+    dtd = SCHEMAS / "domino_9_0_1.dtd"
+    for command in (baselines.iterparse_edit, baselines.parse_serialise):
+        target = tmp_path / f"{command.__name__}.dxl"
+        command(str(FIXTURES / "names.dxl"), str(target))
+        assert dtd_errors(target.read_bytes(), dtd) == []
+
+
+# -- run.py --------------------------------------------------------------------------------
+
+
+def test_measure_reports_time_peak_memory_exit_status_and_timeouts(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    big = run.measure(
+        [sys.executable, "-c", "x = bytearray(150 * 2**20); x[::4096] = b'1' * len(x[::4096])"], log
+    )
+    assert big.returncode == 0 and big.peak >= 150 * 2**20
+    assert run.measure([sys.executable, "-c", "raise SystemExit(3)"], log).returncode == 3
+    slow = run.measure([sys.executable, "-c", "import time; time.sleep(30)"], log, timeout=0.5)
+    assert slow.timed_out and slow.seconds < 10
+
+
+def _result(seconds: float, peak: int = 50 * 2**20) -> run.Result:
+    return run.Result(samples=[run.Sample(seconds, peak, 0)])
+
+
+def test_targets_are_computed_from_the_measurements() -> None:
+    gb, mb = 10**9, 10**6
+    times = {10 * mb: 1.0, 100 * mb: 1.0, 200 * mb: 2.0, gb: 10.0}  # 10MB is 10x too slow
+    results = {
+        size: {
+            run.CP: _result(seconds / 8),
+            run.TREE: _result(seconds * 20),
+            run.REMOVE: _result(seconds),
+            run.COEX: _result(seconds * 3),
+            run.AUDIT: _result(seconds, peak=300 * 2**20),
+        }
+        for size, seconds in times.items()
+    }
+    parallel = run.Parallel(8, 50 * mb, _result(10.0), _result(5.5))
+    verdicts = {v.target: v for v in run.verdicts(results, parallel)}
+    words = {target: v.word for target, v in verdicts.items()}
+    assert (
+        words["`run remove-document-access` at most 0.1 x the time of `lxml parse+serialise`"]
+        == "met"
+    )
+    assert words["`run remove-document-access` at most 5 x the time of `cp`"] == "NOT met"
+    assert (
+        words["`run coexistence-readers` at most 0.1 x the time of `lxml parse+serialise`"]
+        == "NOT met"
+    )
+    assert words["`audit` peak memory at most 100 MB"] == "NOT met"
+    assert words["`run remove-document-access` peak memory at most 100 MB"] == "met"
+    assert words["`show` peak memory at most 100 MB"] == "not measured"
+    assert words["time within 30% of proportional to size"] == "NOT met"
+    assert words["`-j 2` at least 1.6 x faster than `-j 1`"] == "met"
+    assert verdicts["`run remove-document-access` at most 5 x the time of `cp`"].where == "200MB"
+
+
+def test_a_command_that_timed_out_misses_its_time_target() -> None:
+    results = {
+        10**6: {
+            run.CP: _result(0.01),
+            run.TREE: _result(1.0),
+            run.REMOVE: _result(0.05),
+            run.COEX: run.Result(failure="timed out after 600 s"),
+        }
+    }
+    words = {v.target: v for v in run.verdicts(results, None)}
+    coex = words["`run coexistence-readers` at most 5 x the time of `cp`"]
+    assert coex.met is False and coex.where == "1MB (target is at 200MB)"
+    assert words["`-j 2` at least 1.6 x faster than `-j 1`"].met is None
+
+
+def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
+    committed = run.HERE / "RESULTS.md"
+    before = committed.read_bytes() if committed.exists() else None
+    arguments = ["--quick", "--sizes", "120KB,240KB", "--parallel-files", "2"]
+    arguments += ["--parallel-size", "120KB", "--workdir", str(tmp_path / "work")]
+    arguments += ["--output-dir", str(tmp_path / "out"), "--no-profile"]
+    assert run.main(arguments) == 0
+    text = (tmp_path / "out" / "RESULTS.md").read_text("utf-8")
+    for heading in ("## Machine", "## Targets", "## 120KB", "## 240KB", "## Linearity"):
+        assert heading in text
+    for name in (run.CP, run.TREE, run.STREAM, run.REMOVE, run.COEX, run.AUDIT, run.VALIDATE):
+        assert f"| `{name}` | " in text
+    targets = text.split("## Targets")[1].split("\n## ")[0]
+    verdict_rows = [
+        row for row in targets.splitlines() if row.startswith("| `") or "time within" in row
+    ]
+    assert len(verdict_rows) == 12
+    assert all(
+        row.rstrip().endswith(("**met** |", "**NOT met** |", "**not measured** |"))
+        for row in verdict_rows
+    )
+    assert "Ceiling on this machine during the run:" in text
+    has_matplotlib = importlib.util.find_spec("matplotlib") is not None
+    assert (tmp_path / "out" / run.PLOT).is_file() == has_matplotlib
+    # generated exports are reused, never written into the repository
+    assert sorted(p.name for p in (tmp_path / "work").glob("*.dxl"))[:1] == [
+        "names-g1-120KB-s1.dxl"
+    ]
+    assert (committed.read_bytes() if committed.exists() else None) == before
+
+
+def test_profile_names_the_functions_that_take_the_time(
+    tmp_path: Path, export: tuple[Path, GenerateStats]
+) -> None:
+    tools = {t.name: t for t in run.tools(run.dxltools_executable(), None, SERVERS_GROUP)}
+    work = run.Workload(10**6, export[0], export[1])
+    text = run.profile(tools[run.REMOVE], work, tmp_path, timeout=60)
+    assert "ncalls" in text and "tottime" in text
