@@ -24,8 +24,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 from lxml import etree
 
-from dxltools.errors import DxlSyntaxError
-from dxltools.model import SAFE_PARSER, Item, ItemFlags, Note, Number
+from dxltools.model import Item, ItemFlags, Note, Number, parse_fragment
 from dxltools.names import (
     NameKind,
     canonicalize,
@@ -216,14 +215,7 @@ def parse_acl(
     line: int = 1,
 ) -> Acl:
     """Parse the bytes of an ``<acl>`` element (a top-level child of a database export)."""
-    xmlns = f" xmlns='{namespace}'" if namespace else ""
-    head = f"<?xml version='1.0' encoding='{encoding}'?><dxltools-acl{xmlns}>".encode("ascii")
-    try:
-        wrapper = etree.fromstring(head + data + b"</dxltools-acl>", SAFE_PARSER)
-    except etree.XMLSyntaxError as error:
-        reason = str(error.msg or error).split(", line ")[0]
-        where = line + max(error.lineno or 1, 1) - 1
-        raise DxlSyntaxError(f"not well-formed: {reason}", source=source, line=where) from None
+    wrapper = parse_fragment(data, namespace=namespace, encoding=encoding, line=line, source=source)
     roles: list[str] = []
     entries: list[AclEntry] = []
     for acl in wrapper:

@@ -2,25 +2,36 @@
 
 The new bytes go to a temporary file in the target's own folder (a rename is
 atomic only within one file system), are flushed to disk, get the original's
-mode, and are renamed over the target. A symbolic link stays a link: the file
-it points to is replaced. On any error the temporary file is removed and the
-target is left as it was.
+mode and owner, and are renamed over the target. A symbolic link stays a link:
+the file it points to is replaced. On any error the temporary file is removed
+and the target is left as it was.
+
+A file another program changed while dxltools worked on it is never
+overwritten: the caller names the file it read and how it was then (a
+:class:`FileStamp`), and just before the rename the file is checked again.
+When it differs, both versions are kept: the other program's in its place, the
+rewrite beside it as ``NAME.dxltools-new``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from glob import escape as glob_escape
 from pathlib import Path
 from typing import IO
+
+import attrs
 
 from dxltools.errors import WriteError
 
 TEMP_SUFFIX = ".dxltools-tmp"
+# The rewrite of a file that changed under dxltools. Folder walks take *.dxl
+# and *.xml by default, so this name is never taken for an input.
+KEPT_SUFFIX = ".dxltools-new"
 
 
 class TemporaryOutput:
@@ -35,6 +46,45 @@ class TemporaryOutput:
         self.discarded = True
 
 
+@attrs.frozen
+class FileStamp:
+    """What tells two versions of a file apart without reading them."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> FileStamp:
+        return cls(status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
+
+    def differences(self, other: FileStamp) -> list[str]:
+        """What differs, in words: ``["size", "modification time"]``."""
+        found = []
+        if self.size != other.size:
+            found.append("size")
+        if self.mtime_ns != other.mtime_ns:
+            found.append("modification time")
+        if (self.inode, self.device) != (other.inode, other.device):
+            found.append("inode")
+        return found
+
+
+@attrs.frozen
+class Watched:
+    """A file that must still be as it was read when the target is replaced."""
+
+    path: Path
+    stamp: FileStamp
+
+
+def kept_path(target: Path) -> Path:
+    """Where the rewrite of a file that changed under dxltools is kept."""
+    real_target = Path(os.path.realpath(target))
+    return real_target.with_name(real_target.name + KEPT_SUFFIX)
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make the rename itself durable; only POSIX lets a folder be opened for that."""
     if os.name != "posix":
@@ -46,6 +96,15 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+def _temporary_beside(target: Path) -> tuple[int, Path]:
+    """A new empty file in `target`'s folder, named so that
+    :func:`remove_stale_temporaries` of `target` recognises it."""
+    handle, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent
+    )
+    return handle, Path(name)
+
+
 @contextlib.contextmanager
 def atomic_output(
     target: Path,
@@ -53,18 +112,21 @@ def atomic_output(
     mode_from: Path | None = None,
     backup: str | None = None,
     source: str | None = None,
+    watch: Watched | None = None,
 ) -> Iterator[TemporaryOutput]:
-    """Yield a temporary file that replaces `target` when the block ends without error."""
+    """Yield a temporary file that replaces `target` when the block ends without error.
+
+    `watch`: a file (usually the input) that must not have changed since it
+    was read; when it has, the target is left alone, the new bytes are kept
+    as :func:`kept_path` and a :class:`WriteError` says so.
+    """
     real_target = Path(os.path.realpath(target))
     folder = real_target.parent
     name = source or str(target)
     try:
-        handle, temporary_name = tempfile.mkstemp(
-            prefix=f".{real_target.name}.", suffix=TEMP_SUFFIX, dir=folder
-        )
+        handle, temporary_path = _temporary_beside(real_target)
     except OSError as error:
         raise WriteError(f"cannot write in {folder}: {error.strerror}", source=name) from None
-    temporary_path = Path(temporary_name)
     output = TemporaryOutput(os.fdopen(handle, "w+b"), temporary_path)
     try:
         with output.stream:
@@ -73,8 +135,10 @@ def atomic_output(
                 return
             output.stream.flush()
             os.fsync(output.stream.fileno())
-        _replace(temporary_path, real_target, mode_from, backup)
+        _replace(temporary_path, real_target, mode_from, backup, watch, name)
         _fsync_folder(folder)
+    except WriteError:
+        raise
     except OSError as error:
         raise WriteError(
             f"cannot write {target}: {error.strerror or error}; original left as it was",
@@ -85,15 +149,80 @@ def atomic_output(
             temporary_path.unlink()
 
 
-def _replace(temporary: Path, target: Path, mode_from: Path | None, backup: str | None) -> None:
+def _replace(
+    temporary: Path,
+    target: Path,
+    mode_from: Path | None,
+    backup: str | None,
+    watch: Watched | None,
+    name: str,
+) -> None:
     reference = mode_from if mode_from is not None and mode_from.exists() else target
+    if target.exists():
+        _copy_owner(target, temporary)
     if reference.exists():
         shutil.copymode(reference, temporary)
     else:
         os.chmod(temporary, 0o666 & ~_umask())
     if backup and target.exists():
-        shutil.copy2(target, target.with_name(target.name + backup))
+        _check_unchanged(watch, temporary, target, name)
+        _backup(target, target.with_name(target.name + backup))
+    # As late as can be: what another program writes after this is its own
+    # race with the rename, as with any two writers that share no lock.
+    _check_unchanged(watch, temporary, target, name)
     os.replace(temporary, target)
+
+
+def _copy_owner(reference: Path, temporary: Path) -> None:
+    """Give the new file the owner and group of the one it replaces, when this
+    process may (root may; others may at least keep a group they belong to)."""
+    if not hasattr(os, "chown"):
+        return
+    wanted, made = reference.stat(), temporary.stat()
+    if (wanted.st_uid, wanted.st_gid) == (made.st_uid, made.st_gid):
+        return
+    try:
+        os.chown(temporary, wanted.st_uid, wanted.st_gid)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.chown(temporary, -1, wanted.st_gid)
+
+
+def _check_unchanged(watch: Watched | None, temporary: Path, target: Path, name: str) -> None:
+    """Refuse to replace anything when the watched file changed since it was read;
+    keep the new bytes beside the target instead."""
+    if watch is None:
+        return
+    try:
+        now: FileStamp | None = FileStamp.of(watch.path.stat())
+    except FileNotFoundError:
+        now = None
+    what = ["the file is gone"] if now is None else watch.stamp.differences(now)
+    if not what:
+        return
+    kept = kept_path(target)
+    os.replace(temporary, kept)
+    _fsync_folder(kept.parent)
+    raise WriteError(
+        f"changed by another program while dxltools rewrote it ({', '.join(what)} differ): "
+        f"nothing replaced, the file is as the other program left it; the rewrite of the "
+        f"version dxltools read is kept as {kept}",
+        source=name,
+    )
+
+
+def _backup(target: Path, backup: Path) -> None:
+    """Copy `target` to `backup` all or nothing: an older backup is replaced
+    only by a whole copy, never by a part one (a full disk stops the copy)."""
+    handle, temporary = _temporary_beside(target)
+    os.close(handle)
+    try:
+        shutil.copy2(target, temporary)
+        _copy_owner(target, temporary)
+        os.replace(temporary, backup)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
 
 
 def _umask() -> int:
@@ -106,11 +235,17 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     """Remove the temporary files a killed run left beside `target`.
 
     Only safe while holding the target's lock (see :mod:`dxltools.lock`): the
-    run that made such a file would have held the lock, so it is gone.
+    run that made such a file would have held the lock, so it is gone. The
+    name must be exactly ``.NAME.RANDOM.dxltools-tmp`` (the random part holds
+    no dot), so the temporary files of ``NAME.old.dxl``, which another run may
+    be writing, are left alone.
     """
     real_target = Path(os.path.realpath(target))
+    pattern = re.compile(re.escape(f".{real_target.name}.") + r"[^.]+" + re.escape(TEMP_SUFFIX))
     removed = []
-    for leftover in real_target.parent.glob(f".{glob_escape(real_target.name)}.*{TEMP_SUFFIX}"):
+    for leftover in real_target.parent.iterdir():
+        if not pattern.fullmatch(leftover.name):
+            continue
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
             removed.append(leftover)

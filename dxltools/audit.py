@@ -65,7 +65,7 @@ DOCUMENT_ACCESS = "DocumentAccess"
 _NAMED_SERVER_ITEMS = ("MailServer", "CalendarServer")
 _WANTED = by_form("Server", "Group", "Domain")
 # Person documents, most of a directory, are passed over unread.
-_INTEREST = Interest(_WANTED.forms, frozenset({"acl"}))
+INTEREST = Interest(_WANTED.forms, frozenset({"acl"}))
 
 # Problem codes, in the order reports list them for one domain.
 DOCUMENT_ACCESS_PRESENT = "document-access-present"
@@ -245,15 +245,20 @@ class Auditor:
 
     def add_stream(self, stream: IO[bytes], source: str = "<input>") -> None:
         """Read one export from a binary stream, once, in chunks."""
-        self.sources.append(source)
-        scanner = Scanner(stream, source, interest=_INTEREST)
+        scanner = Scanner(stream, source, interest=INTEREST)
         for segment in scanner.segments():
-            if segment.kind is SegmentKind.NOTE:
-                assert scanner.prolog is not None
-                self._note(segment, scanner.prolog, source)
-            elif segment.kind is SegmentKind.ELEMENT and segment.name == "acl":
-                assert scanner.prolog is not None
-                self._add_acl(segment, scanner.prolog, source)
+            if scanner.prolog is not None:
+                self.add_segment(segment, scanner.prolog, source)
+
+    def add_segment(self, segment: Segment, prolog: Prolog, source: str) -> None:
+        """Take one segment of an export that is being read (or written) elsewhere:
+        notes and the ACL are kept as needed, everything else is ignored."""
+        if not self.sources or self.sources[-1] != source:
+            self.sources.append(source)
+        if segment.kind is SegmentKind.NOTE:
+            self._note(segment, prolog, source)
+        elif segment.kind is SegmentKind.ELEMENT and segment.name == "acl":
+            self._add_acl(segment, prolog, source)
 
     def add_bytes(self, data: bytes, source: str = "<bytes>") -> None:
         self.add_stream(io.BytesIO(data), source)

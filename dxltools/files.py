@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import attrs
 
-from dxltools.atomic import TEMP_SUFFIX
+from dxltools.atomic import KEPT_SUFFIX, TEMP_SUFFIX
 from dxltools.errors import ReadError
 
 DEFAULT_INCLUDE = ("*.dxl", "*.xml")
@@ -63,8 +63,8 @@ def _walk(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Itera
             if not _excluded(PurePosixPath((here / name).relative_to(folder).as_posix()), exclude)
         ]
         for name in names:
-            if name.endswith(TEMP_SUFFIX):
-                continue
+            if name.endswith((TEMP_SUFFIX, KEPT_SUFFIX)):
+                continue  # our own temporary files, and rewrites kept beside a changed file
             path = here / name
             relative = PurePosixPath(path.relative_to(folder).as_posix())
             if _matches(relative, include) and not _excluded(relative, exclude):

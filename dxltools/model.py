@@ -8,6 +8,7 @@ the note, so edits can say exactly which bytes they change.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 import attrs
 from lxml import etree
 
-from dxltools.errors import DxlSyntaxError
+from dxltools.errors import DxlSyntaxError, UnsupportedInputError
 from dxltools.scan import ElementLayout, Prolog, Segment, SegmentKind, element_layout
 
 _WRAPPER = "dxltools-note"
@@ -156,6 +157,8 @@ class ItemFlags:
     def of_element(cls, element: etree._Element) -> ItemFlags:
         """The flags of an ``<item>`` element; the few combinations a file holds are
         built once each."""
+        if len(element.attrib) == 1:  # `name` alone, as most items are written
+            return _NO_FLAGS
         key = tuple(element.get(name) for name in _FLAG_ATTRIBUTES)
         flags = _FLAGS_SEEN.get(key)
         if flags is None:
@@ -194,6 +197,7 @@ class ItemFlags:
 
 _FLAG_ATTRIBUTES = tuple(field.name for field in attrs.fields(ItemFlags))
 _FLAGS_SEEN: dict[tuple[str | None, ...], ItemFlags] = {}
+_NO_FLAGS = ItemFlags()
 
 
 @attrs.frozen
@@ -263,15 +267,21 @@ class Note:
 
 # The one parser configuration for note-sized fragments: no DTD, no network,
 # no entity expansion. (collect_ids=False is left out on purpose: it makes
-# libxml2 load an external DTD even with load_dtd=False.)
+# libxml2 load an external DTD even with load_dtd=False.) huge_tree lifts
+# libxml2's 10 MB cap on one text node, which attachments and pictures in real
+# exports pass (validate.py parses with it too); nesting stays capped at 2048
+# levels, and with no DTD in a note's bytes there is no entity to expand.
 SAFE_PARSER = etree.XMLParser(
     resolve_entities=False,
     no_network=True,
     load_dtd=False,
     dtd_validation=False,
     remove_blank_text=False,
-    huge_tree=False,
+    huge_tree=True,
 )
+# libxml2 words a limit as advice to its own callers ("use XML_PARSE_HUGE").
+_PARSER_ADVICE_RE = re.compile(r",?\s*(?:use|try) XML_PARSE_HUGE(?: option)?")
+_MAX_CODE_POINT = 0x10FFFF
 
 
 def _local(element: etree._Element) -> str:
@@ -287,10 +297,22 @@ def _text_of(element: etree._Element) -> str:
         if name == "break":
             parts.append("\n")
         elif name == "nonxmlchar":
-            code = child.get("value", "")
-            parts.append(chr(int(code, 16)) if code else "")
+            parts.append(_nonxmlchar(child.get("value", "")))
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def _nonxmlchar(code: str) -> str:
+    """The character a ``<nonxmlchar value='hex'/>`` stands for ('' when empty)."""
+    if not code:
+        return ""
+    try:
+        number = int(code, 16)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= _MAX_CODE_POINT:
+        raise ValueError(f"<nonxmlchar value={code[:20]!r}> is not a hex code point (0 to 10FFFF)")
+    return chr(number)
 
 
 def _datetime_of(element: etree._Element) -> DxlDateTime:
@@ -334,15 +356,60 @@ def _number_of(element: etree._Element) -> Number:
     return Number(float(raw) if raw else 0.0, raw)
 
 
-def _parse_tree(data: bytes, namespace: str | None, encoding: str) -> etree._Element:
-    """The note element, parsed inside a wrapper that declares the root's namespace."""
+def _as_utf8(data: bytes, encoding: str, line: int, source: str) -> bytes:
+    """`data` in UTF-8 for lxml. Other encodings are decoded by Python,
+    whose codecs also encode what edits write (libxml2 knows fewer of them, and
+    under other names); a line break is one byte 0x0A in both, so lines hold."""
+    try:
+        if codecs.lookup(encoding).name == "utf-8":
+            return data
+    except LookupError:
+        raise UnsupportedInputError(
+            f"unknown encoding {encoding!r}", source=source, line=line
+        ) from None
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as error:
+        where = line + data.count(b"\n", 0, error.start)
+        raise DxlSyntaxError(
+            f"not well-formed: bytes that are not {encoding}: {data[error.start : error.end]!r}",
+            source=source,
+            line=where,
+        ) from None
+
+
+def parse_fragment(
+    data: bytes,
+    *,
+    namespace: str | None = None,
+    encoding: str = "utf-8",
+    line: int = 1,
+    source: str = "<input>",
+) -> etree._Element:
+    """Parse the bytes of top-level elements of an export (a note, the ACL) with
+    :data:`SAFE_PARSER`, inside a wrapper element that declares the root's
+    namespace; returns the wrapper. A file's encoding is read by Python's codecs
+    (see :func:`_as_utf8`), and an lxml error becomes a one-line
+    :class:`DxlSyntaxError` naming the line in the file."""
+    utf8 = _as_utf8(data, encoding, line, source)
     xmlns = f" xmlns='{namespace}'" if namespace else ""
-    head = f"<?xml version='1.0' encoding='{encoding}'?><{_WRAPPER}{xmlns}>".encode("ascii")
-    wrapper = etree.fromstring(head + data + f"</{_WRAPPER}>".encode("ascii"), SAFE_PARSER)
-    elements = [child for child in wrapper if isinstance(child.tag, str)]
-    if len(elements) != 1:
-        raise ValueError("a note span holds more than one element")
-    return elements[0]
+    head = f"<?xml version='1.0' encoding='utf-8'?><{_WRAPPER}{xmlns}>".encode("ascii")
+    try:
+        return etree.fromstring(head + utf8 + f"</{_WRAPPER}>".encode("ascii"), SAFE_PARSER)
+    except etree.XMLSyntaxError as error:
+        error_line = line + max(error.lineno or 1, 1) - 1
+        reason = _parser_reason(error)
+        raise DxlSyntaxError(f"not well-formed: {reason}", source=source, line=error_line) from None
+
+
+def _parser_reason(error: etree.XMLSyntaxError) -> str:
+    """libxml2's message on one line, without its position, and a limit named as a
+    limit. (Some messages end in a line break: the error must stay one line.)"""
+    reason = " ".join(str(error.msg or error).split(", line ")[0].split())
+    without_advice = _PARSER_ADVICE_RE.sub("", reason)
+    if without_advice != reason:
+        return f"{without_advice} (a limit of the XML parser)"
+    return reason
 
 
 def parse_note(
@@ -355,14 +422,11 @@ def parse_note(
     source: str = "<input>",
 ) -> Note:
     """Parse one note's bytes (from its start tag to its end tag) into a :class:`Note`."""
-    try:
-        element = _parse_tree(data, namespace, encoding)
-    except etree.XMLSyntaxError as error:
-        error_line = line + max(error.lineno or 1, 1) - 1
-        reason = str(error.msg or error).split(", line ")[0]
-        raise DxlSyntaxError(f"not well-formed: {reason}", source=source, line=error_line) from None
-    except ValueError as error:
-        raise DxlSyntaxError(str(error), source=source, line=line) from None
+    wrapper = parse_fragment(data, namespace=namespace, encoding=encoding, line=line, source=source)
+    elements = [child for child in wrapper if isinstance(child.tag, str)]
+    if len(elements) != 1:
+        raise DxlSyntaxError("a note span holds more than one element", source=source, line=line)
+    (element,) = elements
     layout = element_layout(data, source)
     try:
         return _build_note(element, data, layout, line, newline, encoding)

@@ -169,6 +169,7 @@ def _kind_of_stripped(stripped: str) -> NameKind:
     return NameKind.FLAT
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_kind(entry: str) -> NameKind:
     """Classify an entry; the empty string counts as FLAT."""
     return _kind_of_stripped(entry.strip())

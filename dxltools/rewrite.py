@@ -15,7 +15,7 @@ from typing import IO, Protocol
 
 import attrs
 
-from dxltools.atomic import atomic_output
+from dxltools.atomic import FileStamp, Watched, atomic_output
 from dxltools.changes import ByteChange, Edit, Warn
 from dxltools.errors import DxlError, VerifyError
 from dxltools.model import note_from_segment
@@ -34,6 +34,17 @@ class NoteHead:
 
 
 Select = Callable[[NoteHead], bool]
+
+
+class Tap(Protocol):
+    """Sees the output as it is written: every note and element of its
+    `interest`, each segment holding the new bytes (used by a run to audit
+    its own result without reading it again)."""
+
+    @property
+    def interest(self) -> Interest: ...
+
+    def __call__(self, segment: Segment, prolog: Prolog, /) -> None: ...
 
 
 class Sink(Protocol):
@@ -85,24 +96,35 @@ class RewriteResult:
 class _Rewriter:
     """Walks the segments of one input and writes the output as it goes."""
 
-    def __init__(self, edit: Edit, select: Select | None, source: str) -> None:
+    def __init__(self, edit: Edit, select: Select | None, source: str, tap: Tap | None) -> None:
         self.edit = edit
         self.select = select
         self.source = source
+        self.tap = tap
         self.reports: list[NoteReport] = []
         self.notes_seen = 0
         self.notes_parsed = 0
         self.changed = False
 
     def run(self, source_stream: IO[bytes], output: Sink) -> RewriteReport:
-        scanner = Scanner(source_stream, self.source, interest=_interest_of(self.select))
+        interest = _interest_of(self.select)
+        if interest is not None and self.tap is not None:
+            wanted = self.tap.interest
+            interest = Interest(interest.forms | wanted.forms, interest.elements | wanted.elements)
+        scanner = Scanner(source_stream, self.source, interest=interest)
         for segment in scanner.segments():
+            data = segment.data
             if segment.kind is SegmentKind.NOTE:
                 assert scanner.prolog is not None
-                output.write(self._note(segment, scanner.prolog))
+                data = self._note(segment, scanner.prolog)
             else:
                 self.notes_seen += segment.notes  # notes passed over unread
-                output.write(segment.data)
+            output.write(data)
+            if self.tap is not None and scanner.prolog is not None:
+                self.tap(
+                    segment if data is segment.data else attrs.evolve(segment, data=data),
+                    scanner.prolog,
+                )
         return RewriteReport(
             self.source, self.changed, tuple(self.reports), self.notes_seen, self.notes_parsed
         )
@@ -148,6 +170,7 @@ def rewrite_stream(
     *,
     select: Select | None = None,
     source: str = "<input>",
+    tap: Tap | None = None,
 ) -> RewriteReport:
     """Copy `source_stream` to `output`, editing the selected notes on the way.
 
@@ -155,7 +178,7 @@ def rewrite_stream(
     input is read: callers that must not leave partial output write to a
     temporary file (see :func:`rewrite_file`).
     """
-    return _Rewriter(edit, select, source).run(source_stream, output)
+    return _Rewriter(edit, select, source, tap).run(source_stream, output)
 
 
 def check_structure(stream: IO[bytes], expected_notes: int, source: str) -> None:
@@ -174,11 +197,16 @@ def check_structure(stream: IO[bytes], expected_notes: int, source: str) -> None
 
 
 def rewrite_bytes(
-    data: bytes, edit: Edit, *, select: Select | None = None, source: str = "<bytes>"
+    data: bytes,
+    edit: Edit,
+    *,
+    select: Select | None = None,
+    source: str = "<bytes>",
+    tap: Tap | None = None,
 ) -> RewriteResult:
     """Rewrite an in-memory export; the result's data is `data` itself when nothing changed."""
     output = io.BytesIO()
-    report = rewrite_stream(io.BytesIO(data), output, edit, select=select, source=source)
+    report = rewrite_stream(io.BytesIO(data), output, edit, select=select, source=source, tap=tap)
     if not report.changed:
         return RewriteResult(data, report)
     new_data = output.getvalue()
@@ -196,6 +224,7 @@ def rewrite_file(
     dry_run: bool = False,
     on_read: Callable[[int], None] | None = None,
     check_output: Callable[[IO[bytes]], None] | None = None,
+    tap: Tap | None = None,
 ) -> RewriteReport:
     """Rewrite the file at `path` in place (or into `output`), atomically.
 
@@ -205,31 +234,39 @@ def rewrite_file(
     `backup`, a suffix, keeps a copy of the replaced file. `dry_run` writes
     nothing and only reports. `on_read` is told the size of each chunk read
     (for a progress bar). `check_output`, given the new bytes as a stream,
-    may raise a :class:`DxlError` to refuse them. On any error the target is
-    left as it was.
+    may raise a :class:`DxlError` to refuse them; `tap` sees the output as it
+    is written. On any error the target is left as it was. When the input
+    changes while it is rewritten (its size, modification time or inode),
+    nothing is replaced: the new bytes are kept beside the target as
+    ``NAME.dxltools-new`` and a :class:`WriteError` says so.
     """
     source_path = Path(path)
     target = Path(output) if output is not None else source_path
     source = str(source_path)
     in_place = output is None or _same_file(source_path, target)
-    with (
-        open(source_path, "rb") as source_stream,
-        atomic_output(target, mode_from=source_path, backup=backup, source=source) as temporary,
-    ):
-        reader: IO[bytes] = source_stream
-        if on_read is not None:
-            reader = CountingReader(source_stream, on_read)
-        report = rewrite_stream(reader, temporary.stream, edit, select=select, source=source)
-        if dry_run or (in_place and not report.changed):
-            temporary.discard()
-            return report
-        temporary.stream.flush()
-        temporary.stream.seek(0)
-        check_structure(temporary.stream, report.notes_seen, source)
-        if check_output is not None and report.changed:
+    with open(source_path, "rb") as source_stream:
+        # How the input was when opened: if another program writes it before the
+        # replace, both versions are kept instead of the other's being overwritten.
+        watch = Watched(source_path, FileStamp.of(os.fstat(source_stream.fileno())))
+        with atomic_output(
+            target, mode_from=source_path, backup=backup, source=source, watch=watch
+        ) as temporary:
+            reader: IO[bytes] = source_stream
+            if on_read is not None:
+                reader = CountingReader(source_stream, on_read)
+            report = rewrite_stream(
+                reader, temporary.stream, edit, select=select, source=source, tap=tap
+            )
+            if dry_run or (in_place and not report.changed):
+                temporary.discard()
+                return report
+            temporary.stream.flush()
             temporary.stream.seek(0)
-            check_output(temporary.stream)
-        temporary.stream.seek(0, os.SEEK_END)
+            check_structure(temporary.stream, report.notes_seen, source)
+            if check_output is not None and report.changed:
+                temporary.stream.seek(0)
+                check_output(temporary.stream)
+            temporary.stream.seek(0, os.SEEK_END)
     return report
 
 

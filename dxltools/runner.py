@@ -14,29 +14,27 @@ from __future__ import annotations
 
 import concurrent.futures
 import difflib
-import io
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import nullcontext
 from pathlib import Path, PurePath
-from typing import IO, Any, TextIO, cast
+from typing import IO, Any, TextIO
 
 import attrs
 
-from dxltools.agents import Agent, AgentRun, load_agent
+from dxltools.agents import Agent, AgentRun, AuditSpec, load_agent
 from dxltools.atomic import remove_stale_temporaries
-from dxltools.audit import audit_streams
+from dxltools.audit import INTEREST as AUDIT_INTEREST
+from dxltools.audit import Auditor
 from dxltools.errors import DxlError, UsageError
 from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.lock import locked
 from dxltools.progress import CountingReader, Progress
-from dxltools.rewrite import RewriteReport, Sink, rewrite_bytes, rewrite_file, rewrite_stream
+from dxltools.rewrite import RewriteReport, rewrite_bytes, rewrite_file, rewrite_stream
+from dxltools.scan import Prolog, Segment
 
 EXIT_OK, EXIT_WOULD_CHANGE, EXIT_ERROR = 0, 1, 2
-SCRATCH_IN_MEMORY = 64 * 1024 * 1024  # `--check` scratch output kept in memory up to this
 STDIN_NAME = "<stdin>"
 
 
@@ -85,31 +83,36 @@ class AuditRefusal(DxlError, ValueError):
     """An agent's result failed the agent's own audit; nothing was written."""
 
 
-def _audit_check(options: RunOptions, run: AgentRun, source: str) -> Callable[[IO[bytes]], None]:
-    """What a changed result must pass before it is written: with an agent that
-    has an `[audit]` table, no coexistence server may read another server's
-    document. Audited against what the file itself holds."""
-    spec = run.agent.audit
+class _OwnAudit:
+    """An agent's `[audit]` of its own result, made from the output as it is
+    written (a tap on the rewrite), so the file is not read a second time."""
 
-    def check(stream: IO[bytes]) -> None:
-        if spec is None or not options.audit:
-            return
-        report = audit_streams(
-            [(source, stream)],
-            domain=spec.domain,
-            domain_type=spec.domain_type,
-            server_items=spec.server_items,
+    interest = AUDIT_INTEREST
+
+    def __init__(self, spec: AuditSpec, source: str) -> None:
+        self.source = source
+        self.auditor = Auditor(
+            domain=spec.domain, domain_type=spec.domain_type, server_items=spec.server_items
         )
-        leaks = report.coexistence_leaks()
+
+    def __call__(self, segment: Segment, prolog: Prolog, /) -> None:
+        self.auditor.add_segment(segment, prolog, self.source)
+
+    def check(self) -> None:
+        """Refuse a result that lets a coexistence server read another's document."""
+        leaks = self.auditor.report().coexistence_leaks()
         if leaks:
             problems = "; ".join(f"{problem.code}: {problem.message}" for problem in leaks)
             raise AuditRefusal(
                 f"refusing to write: the result fails its audit: {problems} "
                 "(check the agent's parameters; --no-audit skips this check)",
-                source=source,
+                source=self.source,
             )
 
-    return check
+
+def _own_audit(options: RunOptions, run: AgentRun, source: str) -> _OwnAudit | None:
+    spec = run.agent.audit
+    return _OwnAudit(spec, source) if spec is not None and options.audit else None
 
 
 class _NullOutput:
@@ -135,9 +138,10 @@ def _rewrite_in_memory(
 ) -> tuple[RewriteReport, bytes]:
     """Rewrite in memory for `--diff` and pipe mode. Buffering means a bad input
     never leaves half an export on stdout."""
-    result = rewrite_bytes(data, run.edit, select=run.wants, source=source)
-    if result.report.changed:
-        _audit_check(options, run, source)(io.BytesIO(result.data))
+    audit = _own_audit(options, run, source)
+    result = rewrite_bytes(data, run.edit, select=run.wants, source=source, tap=audit)
+    if result.report.changed and audit is not None:
+        audit.check()
     if options.diff:
         return result.report, unified_diff(data, result.data, source)
     return result.report, result.data if options.writes_stdout else b""
@@ -155,6 +159,7 @@ def _rewrite(
     if options.check:
         return _check_only(options, run, item, hooks), b""
     target = _output_target(options, item) or item.path
+    audit = _own_audit(options, run, source)
     if options.output:
         target.parent.mkdir(parents=True, exist_ok=True)
     # The lock keeps two scheduled runs from interleaving on one file; while we
@@ -168,28 +173,24 @@ def _rewrite(
             output=target if options.output else None,
             backup=options.backup,
             on_read=hooks.on_read,
-            check_output=_audit_check(options, run, source),
+            check_output=None if audit is None else lambda _: audit.check(),
+            tap=audit,
         )
     return report, b""
 
 
 def _check_only(options: RunOptions, run: AgentRun, item: InputFile, hooks: Hooks) -> RewriteReport:
-    """`--check`: the new bytes go nowhere, or to a scratch file when the agent
-    audits its result (so `--check` refuses what `-i` would refuse)."""
+    """`--check`: the new bytes go nowhere, but are audited as `-i` would audit
+    them, so `--check` refuses what `-i` would refuse."""
     source = str(item.path)
-    audits = options.audit and run.agent.audit is not None
-    with (
-        open(item.path, "rb") as stream,
-        tempfile.SpooledTemporaryFile(max_size=SCRATCH_IN_MEMORY)
-        if audits
-        else nullcontext() as scratch,
-    ):
+    audit = _own_audit(options, run, source)
+    with open(item.path, "rb") as stream:
         reader = stream if hooks.on_read is None else CountingReader(stream, hooks.on_read)
-        output: Sink = scratch if scratch is not None else _NullOutput()
-        report = rewrite_stream(reader, output, run.edit, select=run.wants, source=source)
-        if scratch is not None and report.changed:
-            scratch.seek(0)
-            _audit_check(options, run, source)(cast(IO[bytes], scratch))
+        report = rewrite_stream(
+            reader, _NullOutput(), run.edit, select=run.wants, source=source, tap=audit
+        )
+    if report.changed and audit is not None:
+        audit.check()
     return report
 
 

@@ -91,9 +91,10 @@ class Prolog:
 _NOTE_START_RE = re.compile(rb"<(?:document|note)(?=[\s/>])")
 _DOCUMENT_START_RE = re.compile(rb"<document[\s/>]")
 _RAW_NOTE_START_RE = re.compile(rb"<note[\s/>]")
+_NOTE_END_RE = re.compile(rb"</(?:document|note)\s*>")
 _ATTRIBUTES = rb"""(?:[^>"']|"[^"]*"|'[^']*')*?"""
 _SAFE_NAME_RE = re.compile(r"[A-Za-z0-9 _.$()/+-]+")
-_SKIM_WINDOW = 1 << 16
+_TAG_OVERLAP = 64  # a tag cut by the end of a read is searched again from this far back
 
 
 @attrs.frozen
@@ -199,6 +200,7 @@ class Scanner:
         self._stream = stream
         self._interest = interest
         self._others = _Remembered(_NEVER)  # `<note` and elements of interest
+        self._clear_from = self._clear_until = -1  # skimmed in vain from, up to
         self._markup = self._root_end = _Remembered(_NEVER)
         self._source = source
         self._chunk_size = chunk_size
@@ -593,6 +595,8 @@ class Scanner:
                     # A comment, CDATA section or PI: its inside may hold anything,
                     # so the exact walk takes over until past it.
                     exact_until = self._markup_end(at)
+                elif hit == "nested":
+                    exact_until = at + 1
             end, closed = yield from self._child(root, position)
             if closed:
                 return end
@@ -648,7 +652,12 @@ class Scanner:
         by the hit before it, so the whole walk reads each byte a few times."""
         while True:
             start, stop, kind = position - self._base, len(self._buffer), ""
-            hit = self._first_wanted(wanted, position, stop)
+            # Bytes after `position` already searched in vain (a large note read in
+            # several fills) are not searched again.
+            searched = position
+            if self._clear_from == position:
+                searched = max(position, self._clear_until - _TAG_OVERLAP)
+            hit = self._first_wanted(wanted, searched, stop)
             if hit >= 0:
                 stop, kind = hit, "wanted"
             markup = self._markup.next(self._buffer, self._base, start, stop)
@@ -657,17 +666,29 @@ class Scanner:
             end = self._root_end.next(self._buffer, self._base, start, stop)
             if end >= 0:
                 stop, kind = end, "end"
+            at = stop + self._base
+            if kind == "wanted" and self._inside_a_note(position, searched, at):
+                return position, "nested", at  # not a child of the root: walk exactly
             if kind in ("wanted", "end"):
-                boundary = stop + self._base
+                boundary = at
             else:
-                boundary = self._last_note_start(position, stop + self._base)
+                boundary = self._last_note_start(position, searched, at)
             if boundary > position:
                 yield self._skipped(position, boundary)
                 position = boundary
             if kind:
-                return position, kind, stop + self._base
+                return position, kind, at
+            self._clear_from, self._clear_until = position, at
             if not self._fill():
                 raise self._error("truncated input: the root element is never closed", position)
+
+    def _inside_a_note(self, position: int, searched: int, at: int) -> bool:
+        """Whether the tag at `at` stands inside the note that starts before it, as a
+        `<document>` copied into another note would (well-formed, but no DXL)."""
+        start = self._last_note_start(position, searched, at)
+        if not _NOTE_START_RE.match(self._buffer, start - self._base):
+            return False
+        return _NOTE_END_RE.search(self._buffer, start - self._base, at - self._base) is None
 
     def _first_wanted(self, wanted: re.Pattern[bytes], position: int, stop: int) -> int:
         """Buffer index of the first note or element of interest before `stop`, or -1.
@@ -687,10 +708,13 @@ class Scanner:
                 return at
             cursor = at + 1
 
-    def _last_note_start(self, position: int, limit: int) -> int:
-        """The last note start tag after `position` and before `limit`, else `position`."""
-        begin, end = position - self._base + 1, limit - self._base
-        window = max(begin, end - _SKIM_WINDOW)
+    def _last_note_start(self, position: int, searched: int, limit: int) -> int:
+        """The last note start tag after `position` and before `limit`, else
+        `position`; none starts between `position` and `searched`."""
+        begin = max(position + 1, searched - _TAG_OVERLAP) - self._base
+        end = limit - self._base
+        size = 4096  # notes are a few KB: look near `limit` first
+        window = max(begin, end - size)
         while True:
             last = -1
             for match in _NOTE_START_RE.finditer(self._buffer, window, end):
@@ -699,7 +723,8 @@ class Scanner:
                 return last + self._base
             if window == begin:
                 return position
-            window = max(begin, window - _SKIM_WINDOW)
+            size *= 2
+            window = max(begin, end - size)
 
     def _skipped(self, start: int, end: int) -> Segment:
         begin, finish = start - self._base, end - self._base
