@@ -42,6 +42,22 @@ _ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([A-Za-z][-\w.]*)["']""")
 _LONGEST_MARKUP_OPENER = len(b"<![CDATA[")
 
 
+# Stateful encodings: their multi-byte runs may hold '<', '>' and quotes.
+_STATEFUL = ("iso2022", "iso-2022", "hz", "utf-7", "utf_7")
+_MARKUP = "<>/?!='\"-[] \t\r\n"
+
+
+def _splittable(codec: codecs.CodecInfo) -> bool:
+    """Whether a byte splitter can read this encoding: markup characters are
+    their ASCII bytes and no byte sequence changes the meaning of the next."""
+    if codec.name.startswith(("utf-16", "utf-32")) or codec.name.startswith(_STATEFUL):
+        return False
+    try:
+        return codec.encode(_MARKUP)[0] == _MARKUP.encode("ascii")
+    except UnicodeError:
+        return False
+
+
 class SegmentKind(enum.Enum):
     """What a span of the input is."""
 
@@ -360,7 +376,7 @@ class Scanner:
         self._available(4)
         if not self._buffer:
             raise self._error("empty input: no DXL root element", 0)
-        if self._buffer.startswith((*_UTF16_BOMS, b"<\x00", b"\x00<")):
+        if self._buffer.startswith((*_UTF16_BOMS, b"<\x00", b"\x00<", b"\x00\x00")):
             raise UnsupportedInputError(
                 "UTF-16 or UTF-32 export: re-export as UTF-8 (dxltools edits "
                 "ASCII-compatible encodings only)",
@@ -384,6 +400,13 @@ class Scanner:
         elif position:
             yield self._segment(SegmentKind.TEXT, 0, position)
         encoding = self._check_encoding(declared)
+        if self._buffer.startswith(_UTF8_BOM) and declared is not None and encoding != "utf-8":
+            raise UnsupportedInputError(
+                f"a UTF-8 byte-order mark, but the XML declaration says {declared!r}: "
+                "re-export the file in one encoding",
+                source=self._source,
+                line=1,
+            )
         while True:
             after_space = self._skip_space(position)
             if after_space > position:
@@ -416,7 +439,7 @@ class Scanner:
             raise UnsupportedInputError(
                 f"unknown encoding {name!r} in the XML declaration", source=self._source, line=1
             ) from None
-        if codec.name.startswith(("utf-16", "utf-32")) or "ebcdic" in codec.name:
+        if not _splittable(codec):
             raise UnsupportedInputError(
                 f"encoding {name!r} is not ASCII-compatible: re-export as UTF-8",
                 source=self._source,

@@ -197,12 +197,6 @@ UTF32BE = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scan.py: Scanner._prolog recognises UTF-16/32 by b'\\xff\\xfe', b'\\xfe\\xff', "
-    "b'<\\x00' and b'\\x00<' only; UTF-32BE starts b'\\x00\\x00\\xfe\\xff' or "
-    "b'\\x00\\x00\\x00<' and gets \"not XML: expected '<'\" instead",
-)
 @pytest.mark.parametrize("kind", UTF32BE, ids=str)
 def test_utf32be_is_refused_as_utf32(kind: str, tmp_path: Path) -> None:
     path = tmp_path / "names.dxl"
@@ -215,14 +209,6 @@ def test_utf32be_is_refused_as_utf32(kind: str, tmp_path: Path) -> None:
 NOT_ASCII_SAFE = ["cp500", "cp037", "ISO-2022-JP", "HZ-GB-2312", "UTF-7"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scan.py: _check_encoding refuses utf-16/utf-32 and names holding 'ebcdic' "
-    "only; EBCDIC code pages (cp500, cp037) and 7-bit stateful encodings (ISO-2022-JP, "
-    "HZ, UTF-7, whose multi-byte runs may hold '<', '>' and quotes) pass, so a byte "
-    "splitter would cut their text: refuse any codec that does not encode the markup "
-    "characters as ASCII, and stateful ones by name",
-)
 @pytest.mark.parametrize("encoding", NOT_ASCII_SAFE)
 def test_encodings_a_byte_splitter_cannot_read_are_refused_by_name(
     encoding: str, tmp_path: Path
@@ -234,12 +220,6 @@ def test_encodings_a_byte_splitter_cannot_read_are_refused_by_name(
     assert "not ASCII-compatible" in error_line(result.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scan.py: a UTF-8 byte-order mark followed by a declaration of another encoding "
-    "(an XML fatal error) is read in the declared one, so a new value such as 'Müller' "
-    "is written as Latin-1 into a file every reader takes for UTF-8: refuse the pair",
-)
 def test_a_utf8_bom_with_another_declared_encoding_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "names.dxl"
     path.write_bytes(codecs.BOM_UTF8 + NAMES.read_bytes().replace(b"utf-8", b"ISO-8859-1", 1))
