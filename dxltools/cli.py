@@ -13,7 +13,7 @@ import click
 from dxltools import __version__
 from dxltools.agents import bundled_agents, describe_agent
 from dxltools.audit_command import AuditOptions, run_audit
-from dxltools.config import find_config
+from dxltools.config import Config, find_config
 from dxltools.errors import DxlError, UsageError
 from dxltools.interrupt import Terminated, graceful_termination
 from dxltools.runner import RunOptions, parse_settings, run_agent
@@ -35,6 +35,14 @@ def _text_stdout() -> TextIO:
 def _fail(error: DxlError) -> NoReturn:
     click.echo(f"dxltools: {error}", err=True)
     sys.exit(2)
+
+
+def _config() -> Config:
+    """The settings file's settings (empty when there is none); a broken one is fatal."""
+    try:
+        return find_config()
+    except DxlError as error:
+        _fail(error)
 
 
 def _file_selection(function: F) -> F:
@@ -113,8 +121,8 @@ def run(
     done or nothing to change; 1: --check found changes; 2: bad usage or bad
     input.
     """
+    config = _config()
     try:
-        config = find_config()
         parsed = {**config.settings_for(agent), **parse_settings(settings)}
     except DxlError as error:
         _fail(error)
@@ -163,10 +171,7 @@ def show(
     exclude: tuple[str, ...],
 ) -> None:
     """One line per note: form, UNID, domain, servers, readers and authors items."""
-    try:
-        config = find_config()
-    except DxlError as error:
-        _fail(error)
+    config = _config()
     options = ShowOptions(
         paths=paths,
         forms=forms,
@@ -207,8 +212,8 @@ def audit(
     directory in another). Exit 0: no problem; 1: problems found; 2: bad usage
     or an unreadable input.
     """
+    config = _config()
     try:
-        config = find_config()
         parsed = {**config.settings_for(after), **parse_settings(settings)} if after else {}
         if settings and not after:
             raise UsageError("--set goes with --after AGENT", source="dxltools audit")
@@ -250,10 +255,7 @@ def validate(
     Exit 0: every file valid; 1: problems found; 2: bad usage, or a file that
     is not well-formed DXL at all.
     """
-    try:
-        config = find_config()
-    except DxlError as error:
-        _fail(error)
+    config = _config()
     options = ValidateOptions(
         paths=paths,
         dtd_dir=str(Path(dtd_dir)) if dtd_dir else None,

@@ -55,7 +55,7 @@ from typing import IO, Any, Protocol, TextIO
 import attrs
 
 from dxltools.errors import DxlError
-from dxltools.files import find_inputs, reads_stdin
+from dxltools.files import find_inputs, read_error, reads_stdin
 from dxltools.model import DateTime, DateTimeList, Item, Note, Number, NumberList, note_from_segment
 from dxltools.rewrite import NoteHead
 from dxltools.scan import Scanner, SegmentKind, parse_attributes
@@ -307,10 +307,8 @@ def _read(open_stream: Opener, path: str, forms: Sequence[str]) -> Iterator[Note
     try:
         with open_stream() as stream:
             yield from show_stream(stream, path, forms)
-    except FileNotFoundError:
-        raise DxlError("no such file", source=path) from None
     except OSError as failure:
-        raise DxlError(f"cannot read: {failure.strerror or failure}", source=path) from None
+        raise read_error(failure, path) from None
 
 
 def _show_one(

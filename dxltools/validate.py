@@ -32,7 +32,7 @@ import attrs
 from lxml import etree
 
 from dxltools.errors import DxlError, NotDxlError, UnsupportedInputError, UsageError
-from dxltools.files import find_inputs, reads_stdin
+from dxltools.files import find_inputs, read_error, reads_stdin
 from dxltools.scan import (
     NOTE_TAGS,
     ElementLayout,
@@ -827,13 +827,8 @@ def _validate(
                 result.add(problem, keep=reporter.options.json)
                 reporter.problem(problem)
             result.dtd = check.dtd
-    except FileNotFoundError:
-        result.error = str(DxlError("no such file", source=source))
-    except IsADirectoryError:
-        result.error = str(DxlError("is a folder", source=source))
     except OSError as error:
-        reason = f"cannot read: {error.strerror or error}"
-        result.error = str(DxlError(reason, source=source))
+        result.error = str(read_error(error, source))
     else:
         return result
     reporter.failed(result)
