@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 from lxml import etree
 
-from dxltools.model import Item, ItemFlags, Note, Number, parse_fragment
+from dxltools.model import Item, ItemFlags, Note, Number, local_name, parse_fragment
 from dxltools.names import (
     NameKind,
     canonicalize,
@@ -202,10 +202,6 @@ def _entry_key(entry: AclEntry) -> str:
     return "" if entry.default else name_key(entry.name)
 
 
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
-
-
 def parse_acl(
     data: bytes,
     *,
@@ -224,9 +220,9 @@ def parse_acl(
         for child in acl:
             if not isinstance(child.tag, str):
                 continue
-            if _local(child) == "role":
+            if local_name(child) == "role":
                 roles.append((child.text or "").strip())
-            elif _local(child) == "aclentry":
+            elif local_name(child) == "aclentry":
                 entries.append(_acl_entry(child))
     return Acl(tuple(role for role in roles if role), tuple(entries))
 
@@ -236,7 +232,7 @@ def _acl_entry(element: etree._Element) -> AclEntry:
     roles = tuple(
         (role.text or "").strip()
         for role in element
-        if isinstance(role.tag, str) and _local(role) == "role" and (role.text or "").strip()
+        if isinstance(role.tag, str) and local_name(role) == "role" and (role.text or "").strip()
     )
     default = element.get("default") == "true" or name.casefold() == "-default-"
     return AclEntry(name, roles, default)

@@ -284,7 +284,8 @@ _PARSER_ADVICE_RE = re.compile(r",?\s*(?:use|try) XML_PARSE_HUGE(?: option)?")
 _MAX_CODE_POINT = 0x10FFFF
 
 
-def _local(element: etree._Element) -> str:
+def local_name(element: etree._Element) -> str:
+    """An element's name without its namespace ("" for comments and PIs)."""
     tag = element.tag
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
@@ -293,7 +294,7 @@ def _text_of(element: etree._Element) -> str:
     """A ``<text>``'s string: ``<break/>`` is a line break, ``<nonxmlchar>`` its code."""
     parts = [element.text or ""]
     for child in element:
-        name = _local(child)
+        name = local_name(child)
         if name == "break":
             parts.append("\n")
         elif name == "nonxmlchar":
@@ -324,11 +325,11 @@ def _value_of(item: etree._Element) -> Value:
     if len(children) != 1:
         raise ValueError(f"an item holds {len(children)} values, expected exactly one")
     (element,) = children
-    kind = _local(element)
+    kind = local_name(element)
     if kind == "text":
         return Text(_text_of(element))
     if kind == "textlist":
-        return TextList(tuple(_text_of(child) for child in element if _local(child) == "text"))
+        return TextList(tuple(_text_of(child) for child in element if local_name(child) == "text"))
     if kind == "number":
         return _number_of(element)
     if kind == "numberlist":
@@ -342,7 +343,7 @@ def _value_of(item: etree._Element) -> Value:
         for child in element:
             if not isinstance(child.tag, str):
                 continue
-            if _local(child) == "datetimepair":
+            if local_name(child) == "datetimepair":
                 first, second = (_datetime_of(part) for part in child if isinstance(part.tag, str))
                 values.append((first, second))
             else:
@@ -444,14 +445,14 @@ def _build_note(
 ) -> Note:
     children = [child for child in element if isinstance(child.tag, str)]
     spans = layout.children
-    if [_local(child) for child in children] != [span.name.split(":")[-1] for span in spans]:
+    if [local_name(child) for child in children] != [span.name.split(":")[-1] for span in spans]:
         raise ValueError("the note's children do not match its bytes")
     items: list[Item] = []
     header_end = layout.start_tag_end
     noteinfo: etree._Element | None = None
     counted, item_line = 0, line  # lines counted up to `counted`, once through the note
     for child, span in zip(children, spans, strict=True):
-        name = _local(child)
+        name = local_name(child)
         if name != "item":
             if items:
                 raise ValueError(f"<{name}> stands after the items")
@@ -474,7 +475,7 @@ def _build_note(
             )
         )
     return Note(
-        tag=_local(element),
+        tag=local_name(element),
         form=element.get("form") or _form_item(items),
         unid=noteinfo.get("unid") if noteinfo is not None else None,
         noteid=noteinfo.get("noteid") if noteinfo is not None else None,
@@ -506,7 +507,7 @@ def _noteinfo_datetime(noteinfo: etree._Element | None, name: str) -> DxlDateTim
     if noteinfo is None:
         return None
     for child in noteinfo:
-        if isinstance(child.tag, str) and _local(child) == name:
+        if isinstance(child.tag, str) and local_name(child) == name:
             for inner in child:
                 if isinstance(inner.tag, str):
                     return _datetime_of(inner)

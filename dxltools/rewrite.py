@@ -223,7 +223,7 @@ def rewrite_file(
     backup: str | None = None,
     dry_run: bool = False,
     on_read: Callable[[int], None] | None = None,
-    check_output: Callable[[IO[bytes]], None] | None = None,
+    check_output: Callable[[], None] | None = None,
     tap: Tap | None = None,
 ) -> RewriteReport:
     """Rewrite the file at `path` in place (or into `output`), atomically.
@@ -233,9 +233,10 @@ def rewrite_file(
     mode. When nothing changes, an in-place target is not touched at all.
     `backup`, a suffix, keeps a copy of the replaced file. `dry_run` writes
     nothing and only reports. `on_read` is told the size of each chunk read
-    (for a progress bar). `check_output`, given the new bytes as a stream,
-    may raise a :class:`DxlError` to refuse them; `tap` sees the output as it
-    is written. On any error the target is left as it was. When the input
+    (for a progress bar). `tap` sees the output as it is written;
+    `check_output`, called when something changed, once the new bytes are
+    written and checked and before anything is replaced, may raise a
+    :class:`DxlError` to refuse them. On any error the target is left as it was. When the input
     changes while it is rewritten (its size, modification time or inode),
     nothing is replaced: the new bytes are kept beside the target as
     ``NAME.dxltools-new`` and a :class:`WriteError` says so.
@@ -264,8 +265,7 @@ def rewrite_file(
             temporary.stream.seek(0)
             check_structure(temporary.stream, report.notes_seen, source)
             if check_output is not None and report.changed:
-                temporary.stream.seek(0)
-                check_output(temporary.stream)
+                check_output()
             temporary.stream.seek(0, os.SEEK_END)
     return report
 

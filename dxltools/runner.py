@@ -173,7 +173,7 @@ def _rewrite(
             output=target if options.output else None,
             backup=options.backup,
             on_read=hooks.on_read,
-            check_output=None if audit is None else lambda _: audit.check(),
+            check_output=None if audit is None else audit.check,
             tap=audit,
         )
     return report, b""
@@ -247,6 +247,7 @@ def _outcomes(
     options: RunOptions,
     agent: Agent,
     files: Sequence[InputFile],
+    sizes: Sequence[int],
     progress: Progress,
     reporter: _Reporter,
 ) -> Iterator[FileOutcome]:
@@ -263,7 +264,6 @@ def _outcomes(
             yield process_file(options, agent, item, hooks)
             progress.file_done()
         return
-    sizes = [_size(item.path) for item in files]
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
         try:
             results = pool.map(_process_in_worker, [options] * len(files), files)
@@ -438,9 +438,9 @@ def run_agent(
     show_progress = options.progress
     if options.quiet or options.json_on_stderr:
         show_progress = False
-    total = sum(_size(item.path) for item in files)
-    with Progress(stderr, total, len(files), enabled=show_progress) as progress:
-        for outcome in _outcomes(options, agent, files, progress, reporter):
+    sizes = [_size(item.path) for item in files]
+    with Progress(stderr, sum(sizes), len(files), enabled=show_progress) as progress:
+        for outcome in _outcomes(options, agent, files, sizes, progress, reporter):
             progress.clear()
             reporter.add(outcome)
     return reporter.finish()

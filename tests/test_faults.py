@@ -206,7 +206,7 @@ def test_a_file_written_by_another_program_meanwhile_is_never_overwritten(
     run = agent.start()
     written: list[bytes] = []
 
-    def after_the_rewrite(stream: object) -> None:
+    def after_the_rewrite() -> None:
         other_writer(target)  # after dxltools read the file, before it replaces it
         written.append(target.read_bytes())
 
