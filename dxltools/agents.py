@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -162,6 +162,19 @@ class AgentRun:
             return []
         self.selected += 1
         return self.agent.apply(note)
+
+    def part_state(self) -> object:
+        """What one part of a file taught this run (see :mod:`dxltools.parts`)."""
+        return (self.selected, self.seen)
+
+    def absorb_part(self, state: object) -> None:
+        """Take in the :meth:`part_state` of the next part of the file."""
+        selected, seen = cast(tuple[int, dict[str, dict[str, str]]], state)
+        self.selected += selected
+        for item, values in seen.items():
+            mine = self.seen[item]
+            for key, value in values.items():
+                mine.setdefault(key, value)
 
     def warnings(self) -> tuple[str, ...]:
         """When nothing matched: which wanted values the file never holds."""

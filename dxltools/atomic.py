@@ -37,13 +37,21 @@ KEPT_SUFFIX = ".dxltools-new"
 class TemporaryOutput:
     """The open temporary file; :meth:`discard` drops it instead of replacing the target."""
 
-    def __init__(self, stream: IO[bytes], path: Path) -> None:
+    def __init__(self, stream: IO[bytes], path: Path, target: Path) -> None:
         self.stream = stream
         self.path = path
+        self.target = target
         self.discarded = False
 
     def discard(self) -> None:
         self.discarded = True
+
+    def another(self) -> Path:
+        """A further empty temporary file beside the target, for a part of the
+        output (:mod:`dxltools.parts`); the caller removes it."""
+        handle, path = _temporary_beside(self.target)
+        os.close(handle)
+        return path
 
 
 @attrs.frozen
@@ -127,7 +135,7 @@ def atomic_output(
         handle, temporary_path = _temporary_beside(real_target)
     except OSError as error:
         raise WriteError(f"cannot write in {folder}: {error.strerror}", source=name) from None
-    output = TemporaryOutput(os.fdopen(handle, "w+b"), temporary_path)
+    output = TemporaryOutput(os.fdopen(handle, "w+b"), temporary_path, real_target)
     try:
         with output.stream:
             yield output

@@ -159,7 +159,7 @@ class ItemFlags:
         built once each."""
         if len(element.attrib) == 1:  # `name` alone, as most items are written
             return _NO_FLAGS
-        key = tuple(element.get(name) for name in _FLAG_ATTRIBUTES)
+        key = tuple(map(element.get, _FLAG_ATTRIBUTES))
         flags = _FLAGS_SEEN.get(key)
         if flags is None:
             written = {
@@ -290,6 +290,13 @@ def local_name(element: etree._Element) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
+def _element_children(element: etree._Element) -> list[tuple[str, etree._Element]]:
+    """The child elements (not comments or PIs) with their local names."""
+    return [
+        (tag.rpartition("}")[2], child) for child in element if isinstance(tag := child.tag, str)
+    ]
+
+
 def _text_of(element: etree._Element) -> str:
     """A ``<text>``'s string: ``<break/>`` is a line break, ``<nonxmlchar>`` its code."""
     parts = [element.text or ""]
@@ -321,12 +328,13 @@ def _datetime_of(element: etree._Element) -> DxlDateTime:
 
 
 def _value_of(item: etree._Element) -> Value:
-    children = [child for child in item if isinstance(child.tag, str)]
+    children = _element_children(item)
     if len(children) != 1:
         raise ValueError(f"an item holds {len(children)} values, expected exactly one")
-    (element,) = children
-    kind = local_name(element)
+    ((kind, element),) = children
     if kind == "text":
+        if not len(element):  # no <break/> nor <nonxmlchar/>: its text is the value
+            return Text(element.text or "")
         return Text(_text_of(element))
     if kind == "textlist":
         return TextList(tuple(_text_of(child) for child in element if local_name(child) == "text"))
@@ -443,16 +451,15 @@ def _build_note(
     newline: bytes,
     encoding: str,
 ) -> Note:
-    children = [child for child in element if isinstance(child.tag, str)]
+    children = _element_children(element)
     spans = layout.children
-    if [local_name(child) for child in children] != [span.name.split(":")[-1] for span in spans]:
+    if [name for name, _ in children] != [span.name.rpartition(":")[2] for span in spans]:
         raise ValueError("the note's children do not match its bytes")
     items: list[Item] = []
     header_end = layout.start_tag_end
     noteinfo: etree._Element | None = None
     counted, item_line = 0, line  # lines counted up to `counted`, once through the note
-    for child, span in zip(children, spans, strict=True):
-        name = local_name(child)
+    for (name, child), span in zip(children, spans, strict=True):
         if name != "item":
             if items:
                 raise ValueError(f"<{name}> stands after the items")

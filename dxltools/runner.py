@@ -148,7 +148,7 @@ def _rewrite_in_memory(
 
 
 def _rewrite(
-    options: RunOptions, run: AgentRun, item: InputFile, hooks: Hooks
+    options: RunOptions, run: AgentRun, item: InputFile, hooks: Hooks, parts: int
 ) -> tuple[RewriteReport, bytes]:
     source = str(item.path)
     if options.diff or options.writes_stdout:
@@ -175,6 +175,8 @@ def _rewrite(
             on_read=hooks.on_read,
             check_output=None if audit is None else audit.check,
             tap=audit,
+            parts=parts,
+            keep=(run,),  # an audit tap, not kept, keeps the rewrite in one process
         )
     return report, b""
 
@@ -204,13 +206,14 @@ class Hooks:
 
 
 def process_file(
-    options: RunOptions, agent: Agent, item: InputFile, hooks: Hooks = Hooks()
+    options: RunOptions, agent: Agent, item: InputFile, hooks: Hooks = Hooks(), parts: int = 1
 ) -> FileOutcome:
-    """Apply the agent to one file as `options` say; errors become the outcome."""
+    """Apply the agent to one file as `options` say; errors become the outcome.
+    `parts` > 1 lets a large file be rewritten by that many processes."""
     source = str(item.path)
     run = agent.start()
     try:
-        report, stdout = _rewrite(options, run, item, hooks)
+        report, stdout = _rewrite(options, run, item, hooks, parts)
     except DxlError as error:
         return FileOutcome(source, error=str(error))
     except OSError as error:
@@ -261,7 +264,9 @@ def _outcomes(
                 reporter.say(f"{item.path}: waiting for another dxltools run to finish with it")
 
             hooks = Hooks(on_read=progress.advance, on_wait=waiting)
-            yield process_file(options, agent, item, hooks)
+            # One file and several jobs: the jobs share the file (dxltools.parts).
+            parts = options.jobs if len(files) == 1 else 1
+            yield process_file(options, agent, item, hooks, parts)
             progress.file_done()
         return
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:

@@ -18,7 +18,7 @@ import enum
 import io
 import re
 from collections.abc import Generator, Iterator
-from typing import IO
+from typing import IO, NamedTuple
 
 import attrs
 
@@ -104,7 +104,19 @@ class Prolog:
     root_attributes: dict[str, str]
 
 
-_NOTE_START_RE = re.compile(rb"<(?:document|note)(?=[\s/>])")
+@attrs.frozen
+class PartStart:
+    """Where a scanner that reads a part of an input (see :mod:`dxltools.parts`)
+    begins: a boundary between the root's children, its line and line start,
+    and what the first part learnt of the file."""
+
+    offset: int
+    line: int
+    line_start: int  # input offset of the first byte of `line`
+    prolog: Prolog
+
+
+NOTE_START_RE = _NOTE_START_RE = re.compile(rb"<(?:document|note)(?=[\s/>])")
 _DOCUMENT_START_RE = re.compile(rb"<document[\s/>]")
 _RAW_NOTE_START_RE = re.compile(rb"<note[\s/>]")
 _NOTE_END_RE = re.compile(rb"</(?:document|note)\s*>")
@@ -133,53 +145,50 @@ class Interest:
         names = self.forms | self.elements
         if not all(_SAFE_NAME_RE.fullmatch(name) for name in names):
             return None
-        no_form = rb"(?!" + _ATTRIBUTES + rb"\sform\s*=)"
-        note = rb"<(?:document|note)(?=[\s/>])" + no_form
-        if self.forms:
-            forms = b"|".join(re.escape(form.encode("ascii")) for form in sorted(self.forms))
-            wanted_form = (
-                rb"(?="
-                + _ATTRIBUTES
-                + rb"\sform\s*=\s*(?i:'(?:"
-                + forms
-                + rb")'|\"(?:"
-                + forms
-                + rb")\"))"
-            )
-            note = rb"<(?:document|note)(?=[\s/>])(?:" + wanted_form + rb"|" + no_form + rb")"
-        elements = [
-            rb"<" + re.escape(name.encode("ascii")) + rb"(?=[\s/>])" for name in self.elements
+        return re.compile(
+            b"|".join([rb"<(?:document|note)" + self._note_rest(), *self._elements()])
+        )
+
+    def skimmer(self, root: str) -> re.Pattern[bytes] | None:
+        """Finds, in one regex pass, where skimming must stop: a `<document>` of
+        interest, any `<note>` (:meth:`matcher` decides), an element of
+        interest, a comment, CDATA section or PI (`<!`, `<?`) or the root's end
+        tag. None when :meth:`matcher` is. (No capturing groups: they would
+        double the cost of trying the pattern at every '<'.)"""
+        if self.matcher() is None or not _NAME_RE.fullmatch(root.encode("ascii", "replace")):
+            return None
+        stops = [
+            rb"!",
+            rb"\?",
+            rb"/" + re.escape(root.encode("ascii")) + rb"[\s>]",
+            rb"note[\s/>]",
+            rb"document" + self._note_rest(),
+            *(element[1:] for element in self._elements()),
         ]
-        return re.compile(b"|".join([note, *elements]))
+        return re.compile(rb"<(?:" + b"|".join(stops) + rb")")
 
+    def _note_rest(self) -> bytes:
+        """After `<document` or `<note`: a start tag naming a form of interest, or none."""
+        no_form = rb"(?!" + _ATTRIBUTES + rb"\sform\s*=)"
+        if not self.forms:
+            return rb"(?=[\s/>])" + no_form
+        forms = b"|".join(re.escape(form.encode("ascii")) for form in sorted(self.forms))
+        wanted_form = (
+            rb"(?="
+            + _ATTRIBUTES
+            + rb"\sform\s*=\s*(?i:'(?:"
+            + forms
+            + rb")'|\"(?:"
+            + forms
+            + rb")\"))"
+        )
+        return rb"(?=[\s/>])(?:" + wanted_form + rb"|" + no_form + rb")"
 
-_NEVER = re.compile(rb"(?!)")
-
-
-class _Remembered:
-    """The next match of a pattern, remembered by input offset, so that a search
-    over the same stretch of buffer is made once, however often it is asked."""
-
-    def __init__(self, pattern: re.Pattern[bytes]) -> None:
-        self.pattern = pattern
-        self.found = -1  # input offset of the last match found
-        self.clear_until = 0  # no match starts before this input offset (after `found`)
-
-    def next(self, buffer: bytes, base: int, start: int, stop: int) -> int:
-        """Buffer index of the first match in start..stop, or -1."""
-        if self.found >= start + base:
-            return self.found - base if self.found < stop + base else -1
-        begin = max(start, self.clear_until - base)
-        if begin >= stop:
-            return -1
-        match = self.pattern.search(buffer, begin, len(buffer))
-        if match is None:
-            # A match may still start in the last few bytes, cut off by the buffer's end.
-            self.clear_until = base + max(begin, len(buffer) - 64)
-            return -1
-        self.found = match.start() + base
-        self.clear_until = self.found + 1
-        return match.start() if match.start() < stop else -1
+    def _elements(self) -> list[bytes]:
+        return [
+            rb"<" + re.escape(name.encode("ascii")) + rb"(?=[\s/>])"
+            for name in sorted(self.elements)
+        ]
 
 
 def parse_attributes(start_tag: bytes, encoding: str = "utf-8") -> dict[str, str]:
@@ -212,12 +221,20 @@ class Scanner:
         source: str = "<input>",
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         interest: Interest | None = None,
+        *,
+        part: PartStart | None = None,
+        stop: int | None = None,
     ) -> None:
+        """`part`: the stream is positioned at this boundary of a part of a file
+        (prolog and root start tag were read by another scanner); `stop`: the
+        stream ends at this input offset, which must be a boundary between the
+        root's children (the part ends there, without the root's end tag)."""
         self._stream = stream
+        self._part = part
+        self._stop = stop
         self._interest = interest
-        self._others = _Remembered(_NEVER)  # `<note` and elements of interest
         self._clear_from = self._clear_until = -1  # skimmed in vain from, up to
-        self._markup = self._root_end = _Remembered(_NEVER)
+        self._raw_note_passed = -1  # offset of the last `<note>` skimming passed over
         self._source = source
         self._chunk_size = chunk_size
         self._buffer = b""
@@ -232,6 +249,12 @@ class Scanner:
         self._encoding = "utf-8"
         self._declared_encoding: str | None = None
         self.prolog: Prolog | None = None
+        if part is not None:
+            self._base = self._keep = self._counted = part.offset
+            self._line, self._line_start = part.line, part.line_start
+            self._encoding = part.prolog.encoding
+            self._declared_encoding = part.prolog.declared_encoding
+            self.prolog = part.prolog
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str = "<input>") -> Scanner:
@@ -357,9 +380,12 @@ class Scanner:
     # -- the grammar ----------------------------------------------------------------
 
     def segments(self) -> Iterator[Segment]:
-        """Every span of the input, in order."""
-        position = yield from self._prolog()
-        root_end = yield from self._root(position)
+        """Every span of the input (or of the part), in order."""
+        if self._part is None:
+            position = yield from self._prolog()
+            root_end = yield from self._root(position)
+        else:
+            root_end = yield from self._children(self._part.prolog.root_name, self._part.offset)
         yield from self._trailer(root_end)
 
     def _skip_space(self, position: int) -> int:
@@ -597,29 +623,24 @@ class Scanner:
 
     def _children(self, root: str, position: int) -> Generator[Segment, None, int]:
         """The root's children, up to and including its end tag."""
-        wanted = self._interest.matcher() if self._interest is not None else None
+        wanted = skimmer = None
         if self._interest is not None:
-            others = [rb"<note(?=[\s/>])"] + [
-                rb"<" + re.escape(name.encode("ascii")) + rb"(?=[\s/>])"
-                for name in sorted(self._interest.elements)
-            ]
-            self._others = _Remembered(re.compile(b"|".join(others)))
-        # Where skimming must stop: markup (`<!`, `<?`) or the root's end tag, each
-        # searched once over the file (a regex with a literal prefix is fast).
-        self._markup = _Remembered(re.compile(rb"<!|<\?"))
-        self._root_end = _Remembered(
-            re.compile(rb"</" + re.escape(root.encode("ascii")) + rb"[\s>]")
-        )
+            wanted, skimmer = self._interest.matcher(), self._interest.skimmer(root)
         exact_until = position  # walk child by child below this offset
         while True:
-            if wanted is not None and position >= exact_until:
-                position, hit, at = yield from self._skim(wanted, position)
+            if position == self._stop:
+                return position  # the end of a part
+            if wanted is not None and skimmer is not None and position >= exact_until:
+                position, hit, at = yield from self._skim(skimmer, wanted, position)
                 if hit == "markup":
                     # A comment, CDATA section or PI: its inside may hold anything,
                     # so the exact walk takes over until past it.
                     exact_until = self._markup_end(at)
                 elif hit == "nested":
                     exact_until = at + 1
+                elif hit == "stop":  # the last children of a part: walked exactly
+                    exact_until = at
+                    continue
             end, closed = yield from self._child(root, position)
             if closed:
                 return end
@@ -628,6 +649,9 @@ class Scanner:
     def _child(self, root: str, position: int) -> Generator[Segment, None, tuple[int, bool]]:
         """The next child of the root at or after `position` (or its end tag)."""
         lt = self._find(b"<", position)
+        if lt < 0 and self._stop is not None and self._base + len(self._buffer) == self._stop:
+            yield self._segment(SegmentKind.TEXT, position, self._stop)  # up to the next part
+            return self._stop, False
         if lt < 0:
             raise self._error(
                 f"truncated input: the root element <{root}> is never closed",
@@ -667,29 +691,20 @@ class Scanner:
     # before a note of interest can be passed over unread.
 
     def _skim(
-        self, wanted: re.Pattern[bytes], position: int
+        self, skimmer: re.Pattern[bytes], wanted: re.Pattern[bytes], position: int
     ) -> Generator[Segment, None, tuple[int, str, int]]:
         """Pass over children of no interest from `position` (a boundary between
         children); returns the boundary reached, the kind of the next hit
-        ("wanted", "markup" or "end") and where it is. Every search is bounded
-        by the hit before it, so the whole walk reads each byte a few times."""
+        ("wanted", "markup", "end", "nested", or "stop" at the end of a part's
+        stream) and where it is. One regex pass
+        finds every hit; no Python code runs per note passed over."""
         while True:
-            start, stop, kind = position - self._base, len(self._buffer), ""
-            # Bytes after `position` already searched in vain (a large note read in
-            # several fills) are not searched again.
             searched = position
             if self._clear_from == position:
-                searched = max(position, self._clear_until - _TAG_OVERLAP)
-            hit = self._first_wanted(wanted, searched, stop)
-            if hit >= 0:
-                stop, kind = hit, "wanted"
-            markup = self._markup.next(self._buffer, self._base, start, stop)
-            if markup >= 0:
-                stop, kind = markup, "markup"
-            end = self._root_end.next(self._buffer, self._base, start, stop)
-            if end >= 0:
-                stop, kind = end, "end"
-            at = stop + self._base
+                # Bytes already searched in vain (a large note read in several fills).
+                searched = max(position, self._clear_until)
+            hit, kind = self._next_hit(skimmer, wanted, searched - self._base)
+            at = (hit if hit >= 0 else len(self._buffer)) + self._base
             if kind == "wanted" and self._inside_a_note(position, searched, at):
                 return position, "nested", at  # not a child of the root: walk exactly
             if kind in ("wanted", "end"):
@@ -701,9 +716,37 @@ class Scanner:
                 position = boundary
             if kind:
                 return position, kind, at
-            self._clear_from, self._clear_until = position, at
+            # Nothing up to the end of the buffer. A tag cut by the end of the read
+            # starts at its last '<' (text and attributes hold no '<'): search again
+            # from there once more is read.
+            last_lt = self._buffer.rfind(b"<", searched - self._base)
+            self._clear_from = position
+            self._clear_until = max(position, last_lt + self._base if last_lt >= 0 else at)
             if not self._fill():
+                if self._stop is not None:
+                    return position, "stop", self._stop
                 raise self._error("truncated input: the root element is never closed", position)
+
+    def _next_hit(
+        self, skimmer: re.Pattern[bytes], wanted: re.Pattern[bytes], index: int
+    ) -> tuple[int, str]:
+        """Buffer index and kind of the first place from `index` where skimming
+        must stop, or (-1, "")."""
+        while True:
+            match = skimmer.search(self._buffer, index)
+            if match is None:
+                return -1, ""
+            at = match.start()
+            second = self._buffer[at + 1]
+            if second in b"!?":
+                return at, "markup"
+            if second == ord("/"):
+                return at, "end"
+            if _RAW_NOTE_START_RE.match(self._buffer, at) and not wanted.match(self._buffer, at):
+                self._raw_note_passed = at + self._base
+                index = at + 1
+                continue
+            return at, "wanted"
 
     def _inside_a_note(self, position: int, searched: int, at: int) -> bool:
         """Whether the tag at `at` stands inside the note that starts before it, as a
@@ -712,24 +755,6 @@ class Scanner:
         if not _NOTE_START_RE.match(self._buffer, start - self._base):
             return False
         return _NOTE_END_RE.search(self._buffer, start - self._base, at - self._base) is None
-
-    def _first_wanted(self, wanted: re.Pattern[bytes], position: int, stop: int) -> int:
-        """Buffer index of the first note or element of interest before `stop`, or -1.
-        `<document` is found with bytes.find; `<note` and other elements, rare in
-        directory exports, through searches remembered between calls."""
-        buffer, base = self._buffer, self._base
-        cursor = position - base
-        while True:
-            at = buffer.find(b"<document", cursor, stop)
-            limit = at if at >= 0 else stop
-            other = self._others.next(buffer, base, cursor, limit)
-            if other >= 0:
-                at = other
-            elif at < 0:
-                return -1
-            if wanted.match(buffer, at):
-                return at
-            cursor = at + 1
 
     def _last_note_start(self, position: int, searched: int, limit: int) -> int:
         """The last note start tag after `position` and before `limit`, else
@@ -752,7 +777,7 @@ class Scanner:
     def _skipped(self, start: int, end: int) -> Segment:
         begin, finish = start - self._base, end - self._base
         notes = len(_DOCUMENT_START_RE.findall(self._buffer, begin, finish))
-        if _RAW_NOTE_START_RE.search(self._buffer, begin, finish) is not None:
+        if self._raw_note_passed >= start:
             notes += len(_RAW_NOTE_START_RE.findall(self._buffer, begin, finish))
         return self._segment(SegmentKind.SKIPPED, start, end, notes=notes)
 
@@ -800,9 +825,9 @@ class Scanner:
             yield self._segment(SegmentKind.TRAILER, position, cursor)
 
 
-@attrs.frozen
-class ChildSpan:
-    """A direct child element of an element held in memory: its name and byte span."""
+class ChildSpan(NamedTuple):
+    """A direct child element of an element held in memory: its name and byte span.
+    (A named tuple: a note's layout makes one per item, and a tuple is made in C.)"""
 
     name: str
     start: int
@@ -827,20 +852,21 @@ def element_layout(data: bytes, source: str = "<input>") -> ElementLayout:
     return _quick_layout(data) or Scanner.from_bytes(data, source).layout(0)
 
 
-# A child element, whole: its start tag (attributes in either quote, '/' only
-# as in '/>') and, unless empty, everything up to the first end tag of its name.
+# White space, then a child element, whole: its start tag (attributes in either
+# quote, '/' only as in '/>') and, unless empty, everything up to the first end
+# tag of its name (text runs taken in one step, no backtracking).
 _CHILD_RE = re.compile(
-    rb"<(?P<name>" + _NAME + rb""")(?:[^>"'/]++|"[^"]*+"|'[^']*+'|/(?!>))*+"""
-    rb"(?:(?P<empty>/>)|(?P<open>>).*?</(?P=name)\s*>)",
-    re.DOTALL,
+    rb"[ \t\r\n]*+<(" + _NAME + rb""")(?:[^>"'/]++|"[^"]*+"|'[^']*+'|/(?!>))*+"""
+    rb"""(/>|>(?:[^<]++|<(?!/\1[\s>]))*+</\1[ \t\r\n]*+>)"""
 )
+_CHILD_NAMES: dict[bytes, str] = {}
 
 
 def _quick_layout(data: bytes) -> ElementLayout | None:
-    """The layout found by one regex pass, for the usual element: no comment,
-    CDATA or PI inside, and children that follow one another with only white
-    space between them (which also rules out a child holding an element of its
-    own name). None otherwise: the exact walk decides."""
+    """The layout found by one regex match per child, for the usual element: no
+    comment, CDATA or PI inside, and children that follow one another with only
+    white space between them (which also rules out a child holding an element
+    of its own name). None otherwise: the exact walk decides."""
     if b"<!" in data or b"<?" in data:
         return None
     name = _NAME_RE.match(data, 1)
@@ -853,13 +879,17 @@ def _quick_layout(data: bytes) -> ElementLayout | None:
     end_tag_start = data.rfind(b"</")
     children: list[ChildSpan] = []
     cursor = start_tag_end
-    for match in _CHILD_RE.finditer(data, start_tag_end, end_tag_start):
-        if data[cursor : match.start()].strip():
-            return None
-        opened = match.end("empty") if match.group("empty") else match.end("open")
-        children.append(
-            ChildSpan(match.group("name").decode("ascii"), match.start(), match.end(), opened)
-        )
+    match_child = _CHILD_RE.match
+    while (match := match_child(data, cursor, end_tag_start)) is not None:
+        raw_name = match.group(1)
+        child_name = _CHILD_NAMES.get(raw_name)
+        if child_name is None:
+            child_name = raw_name.decode("ascii")
+            if len(_CHILD_NAMES) < 4096:
+                _CHILD_NAMES[raw_name] = child_name
+        tag_close = match.start(2)  # the '/>' or '>' that ends the child's start tag
+        after_tag = tag_close + (2 if data[tag_close] == 0x2F else 1)
+        children.append(ChildSpan(child_name, match.start(1) - 1, match.end(), after_tag))
         cursor = match.end()
     if data[cursor:end_tag_start].strip():
         return None

@@ -70,15 +70,20 @@ class _FillsUp(io.BufferedRandom):
         return super().write(data)
 
 
-def _disk_fills_while_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+def _temporary_output_as(kind: type[io.BufferedRandom], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary output file is opened as `kind`, a file with a fault."""
     real_fdopen = os.fdopen
 
     def fdopen(handle: int, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         if mode == "w+b":  # the temporary output
-            return _FillsUp(io.FileIO(handle, "r+"))
+            return kind(io.FileIO(handle, "r+"))
         return real_fdopen(handle, mode, *args, **kwargs)
 
     monkeypatch.setattr(os, "fdopen", fdopen)
+
+
+def _disk_fills_while_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+    _temporary_output_as(_FillsUp, monkeypatch)
 
 
 def _disk_fills_at_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,6 +122,31 @@ def test_a_full_disk_leaves_the_file_and_its_old_backup_as_they_were(
     assert line.startswith(f"dxltools: {target}: cannot write") and "No space left" in line
     assert file_state(target) == before
     assert backup.read_bytes() == b"the backup of an earlier run\n"
+    assert _leftovers(tmp_path) == []
+
+
+class _LosesBytes(io.BufferedRandom):
+    """A file system that reports every write done but drops a block of them."""
+
+    def write(self, data: Any, /) -> int:
+        if self.tell() == 0:
+            super().write(bytes(data)[:-1])  # one byte silently lost
+            return len(data)
+        return super().write(data)
+
+
+def test_a_write_that_silently_loses_bytes_is_caught_before_the_replace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = copy(NAMES, tmp_path / "names.dxl")
+    before = file_state(target)
+    _temporary_output_as(_LosesBytes, monkeypatch)
+    result = _in_place(target)
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    line = error_line(result.stderr)
+    assert line.startswith(f"dxltools: {target}: the temporary file does not hold the bytes")
+    assert file_state(target) == before
     assert _leftovers(tmp_path) == []
 
 
@@ -225,13 +255,13 @@ def test_the_command_keeps_both_versions_and_a_folder_run_skips_the_kept_one(
 ) -> None:
     folder = tmp_path / "exports"
     target = copy(NAMES, folder / "names.dxl")
-    real_check = rewrite_module.check_structure
+    real_check = rewrite_module.check_written
 
     def check_then_other_writer(*args: Any) -> None:
         real_check(*args)
         _writes_in_place(target)  # between dxltools' read and its replace
 
-    monkeypatch.setattr(rewrite_module, "check_structure", check_then_other_writer)
+    monkeypatch.setattr(rewrite_module, "check_written", check_then_other_writer)
     refused = _in_place(target)
     monkeypatch.undo()
     kept = folder / ("names.dxl" + KEPT_SUFFIX)

@@ -87,13 +87,34 @@ PERSON = (
         b"<document\nform='domain'\n><noteinfo unid='7'/></document>\n" + PERSON,
         b"<document form=\"DOMAIN\" x='>'><noteinfo unid='8'/></document>\n" + PERSON * 2,
         b"<acl><aclentry name='x'/></acl>\n" + PERSON + DOMAIN % b"9",
+        b"<note class='document' form='Person'><noteinfo unid='N'/></note>\n" + DOMAIN % b"10",
     ],
-    ids=["plain", "comment", "cdata", "pi", "documentset", "raw-note", "wrapped", "quotes", "acl"],
+    ids=[
+        "plain",
+        "comment",
+        "cdata",
+        "pi",
+        "documentset",
+        "raw-note",
+        "wrapped",
+        "quotes",
+        "acl",
+        "raw-note-passed-over",
+    ],
 )
 def test_skimming_hand_made_cases(body: bytes) -> None:
     data = HEAD + body + b"</database>\n"
     for chunk_size in range(1, 40):
         assert_agrees(data, Interest(frozenset({"Domain"}), frozenset({"acl"})), chunk_size)
+
+
+def test_a_long_start_tag_cut_by_a_read_anywhere() -> None:
+    # The form comes more than a hundred bytes after `<document`: every read
+    # that ends inside the tag must still find the note of interest.
+    long_domain = DOMAIN.replace(b"form='Domain'", b"x='" + b"y" * 150 + b"' form='Domain'")
+    data = HEAD + PERSON + long_domain % b"1" + PERSON + long_domain % b"2" + b"</database>\n"
+    for chunk_size in range(1, 260):
+        assert_agrees(data, Interest(frozenset({"Domain"})), chunk_size)
 
 
 def test_a_file_cut_short_is_still_an_error() -> None:

@@ -1,0 +1,201 @@
+"""Rewriting one file in parts (dxltools.parts): whatever the cuts, the result
+is byte for byte and report for report that of one pass, or that pass itself."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dxltools import parts as parts_module
+from dxltools.agents import AgentRun, load_agent
+from dxltools.errors import DxlError
+from dxltools.rewrite import RewriteReport, rewrite_file
+from dxltools.scan import NOTE_START_RE
+from tests.clitools import COEX, FOREIGN, NAMES, copy, invoke, leftover_temporaries
+from tests.shared import fixture_files, real_dxl_files
+from tests.strategies import GenFile, domain_notes, dxl_files
+
+pytestmark = pytest.mark.skipif(not parts_module.can_fork(), reason="parts need fork()")
+
+AGENTS = {
+    "remove-document-access": {},
+    "coexistence-readers": {"servers_group": "AcmeMailServers"},
+}
+
+
+def _rewrite(
+    path: Path, out: Path, parts: int, agent: str = "remove-document-access"
+) -> tuple[bytes, RewriteReport, AgentRun]:
+    run = load_agent(agent, AGENTS[agent]).start()
+    report = rewrite_file(path, run.edit, select=run.wants, output=out, parts=parts, keep=(run,))
+    return out.read_bytes(), report, run
+
+
+def _every_note_start(path: Path, size: int, parts: int, source: str) -> Any:
+    """Cuts before every `<document`/`<note` after the root's start tag, even
+    those inside comments and CDATA sections, which are no boundaries: the
+    parts must notice and the rewrite fall back to one pass."""
+    with open(path, "rb") as stream:
+        found = parts_module.read_prolog(stream, source)
+    if found is None:
+        return None
+    prolog, floor = found
+    cuts = [m.start() for m in NOTE_START_RE.finditer(path.read_bytes()) if m.start() >= floor]
+    return (prolog, cuts) if cuts else None
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Parts of any size, so that small files are cut too; tells, for each
+    rewrite in parts, whether the parts did it (rather than one pass)."""
+    monkeypatch.setattr(parts_module, "MIN_PART_BYTES", 1)
+    done: list[bool] = []
+    real = parts_module.rewrite_in_parts
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        outcome = real(*args, **kwargs)
+        done.append(outcome is not None)
+        return outcome
+
+    monkeypatch.setattr(parts_module, "rewrite_in_parts", recorded)
+    return done
+
+
+@pytest.fixture
+def cut_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parts_module, "plan_cuts", _every_note_start)
+
+
+def _outcome(path: Path, out: Path, parts: int, agent: str) -> object:
+    """The bytes, report and run state of a rewrite, or its error."""
+    try:
+        data, report, run = _rewrite(path, out, parts, agent)
+    except DxlError as error:
+        return ("error", str(error), out.exists())
+    return data, report, (run.selected, run.seen, run.warnings())
+
+
+def _assert_same_as_one_pass(path: Path, tmp: Path, parts: int, agent: str) -> None:
+    one = _outcome(path, tmp / "one.dxl", 1, agent)
+    many = _outcome(path, tmp / "many.dxl", parts, agent)
+    assert many == one
+    assert leftover_temporaries(tmp) == []
+
+
+@pytest.mark.parametrize("agent", sorted(AGENTS))
+@pytest.mark.parametrize("parts", [2, 3, 7])
+@pytest.mark.parametrize(
+    "path", fixture_files() + real_dxl_files(), ids=lambda path: Path(path).name
+)
+def test_fixtures_and_real_exports_cut_in_parts(
+    path: Path, parts: int, agent: str, tmp_path: Path, small_parts: list[bool]
+) -> None:
+    _assert_same_as_one_pass(path, tmp_path, parts, agent)
+    if path in (NAMES, FOREIGN):  # plain exports: the parts do the work, nothing falls back
+        assert small_parts[-1]
+
+
+@pytest.mark.parametrize("agent", sorted(AGENTS))
+@pytest.mark.parametrize("path", [NAMES, FOREIGN], ids=lambda path: path.name)
+def test_cuts_before_every_note_start_even_where_none_can_be(
+    path: Path, agent: str, tmp_path: Path, cut_everywhere: None
+) -> None:
+    _assert_same_as_one_pass(path, tmp_path, 2, agent)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(dxl_files(domain_notes(), root="database"), st.integers(2, 5), st.booleans())
+def test_generated_files_cut_in_parts(
+    tmp_path_factory: pytest.TempPathFactory, generated: GenFile, parts: int, everywhere: bool
+) -> None:
+    tmp = tmp_path_factory.mktemp("parts")
+    path = tmp / "in.dxl"
+    path.write_bytes(generated.data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parts_module, "MIN_PART_BYTES", 1)
+        if everywhere:
+            patch.setattr(parts_module, "plan_cuts", _every_note_start)
+        _assert_same_as_one_pass(path, tmp, parts, "coexistence-readers")
+
+
+def test_a_failing_part_falls_back_to_one_pass(
+    tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = parts_module._rewrite_part
+    started: list[int] = []
+
+    def second_part_dies(job: Any, index: int) -> Any:
+        if index == 1:
+            os._exit(3)  # as a process killed by the kernel
+        return real(job, index)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        started.append(1)
+        return real_in_parts(*args, **kwargs)
+
+    real_in_parts = parts_module.rewrite_in_parts
+    monkeypatch.setattr(parts_module, "_rewrite_part", second_part_dies)
+    monkeypatch.setattr(parts_module, "rewrite_in_parts", counted)
+    _assert_same_as_one_pass(NAMES, tmp_path, 3, "coexistence-readers")
+    assert started  # the parts were tried
+
+
+def test_bad_input_gives_the_error_of_one_pass(tmp_path: Path, small_parts: None) -> None:
+    data = NAMES.read_bytes()
+    last = data.rindex(b"</document>")
+    broken = tmp_path / "broken.dxl"
+    broken.write_bytes(data[:last] + b"</documen>" + data[last + len(b"</document>") :])
+    errors = []
+    for parts in (1, 3):
+        with pytest.raises(DxlError) as raised:
+            _rewrite(broken, tmp_path / f"out{parts}.dxl", parts)
+        errors.append(str(raised.value))
+        assert not (tmp_path / f"out{parts}.dxl").exists()
+    assert errors[0] == errors[1]
+    assert re.search(r":\d+:\d+: ", errors[0])
+    assert leftover_temporaries(tmp_path) == []
+
+
+def test_appending_without_copy_file_range(
+    tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuses(*args: Any) -> int:
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+
+    monkeypatch.setattr(os, "copy_file_range", refuses, raising=False)
+    _assert_same_as_one_pass(NAMES, tmp_path, 3, "remove-document-access")
+
+
+def test_a_small_file_is_not_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real: Callable[..., Any] = parts_module._run_parts
+
+    def counting(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(parts_module, "_run_parts", counting)
+    _rewrite(NAMES, tmp_path / "out.dxl", 4)
+    assert calls == []  # far below MIN_PART_BYTES
+
+
+def test_the_command_with_jobs_cuts_one_file_and_reports_as_one_pass(
+    tmp_path: Path, small_parts: None
+) -> None:
+    results = []
+    for jobs in ("1", "3"):
+        folder = tmp_path / jobs
+        target = copy(NAMES, folder / "names.dxl")
+        result = invoke([*COEX, "-i", "--json", "-j", jobs, str(target)])
+        assert result.exit_code == 0, result.stderr
+        results.append((target.read_bytes(), result.stdout.replace(f"/{jobs}/", "/N/")))
+        assert leftover_temporaries(folder) == []
+    assert results[0] == results[1]
