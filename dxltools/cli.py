@@ -12,13 +12,10 @@ import click
 
 from dxltools import __version__
 from dxltools.agents import bundled_agents, describe_agent
-from dxltools.audit_command import AuditOptions, run_audit
 from dxltools.config import Config, find_config
 from dxltools.errors import DxlError, UsageError
 from dxltools.interrupt import Terminated, graceful_termination
 from dxltools.runner import RunOptions, parse_settings, run_agent
-from dxltools.show import ShowOptions, run_show
-from dxltools.validate import ValidateOptions, run_validate
 
 REPORT_URL = "https://github.com/dxltools/dxltools/issues"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,7 +74,13 @@ def cli() -> None:
 @click.option("--diff", is_flag=True, help="Print a unified diff of what would change.")
 @click.option("--backup", metavar="SUFFIX", help="With -i: keep the original as FILE+SUFFIX.")
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
-@click.option("-j", "--jobs", type=int, metavar="N", help="Process N files at once.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    metavar="N",
+    help="Process N files at once (one large file: in N parts).",
+)
 @_file_selection
 @click.option(
     "--no-wait", is_flag=True, help="Fail at once if another run is writing a file (exit 2)."
@@ -172,6 +175,8 @@ def show(
 ) -> None:
     """One line per note: form, UNID, domain, servers, readers and authors items."""
     config = _config()
+    from dxltools.show import ShowOptions, run_show  # imported when used: start-up counts
+
     options = ShowOptions(
         paths=paths,
         forms=forms,
@@ -219,6 +224,8 @@ def audit(
             raise UsageError("--set goes with --after AGENT", source="dxltools audit")
     except DxlError as error:
         _fail(error)
+    from dxltools.audit_command import AuditOptions, run_audit  # imported when used
+
     options = AuditOptions(
         paths=paths,
         domain=domain,
@@ -256,6 +263,8 @@ def validate(
     is not well-formed DXL at all.
     """
     config = _config()
+    from dxltools.validate import ValidateOptions, run_validate  # imported when used
+
     options = ValidateOptions(
         paths=paths,
         dtd_dir=str(Path(dtd_dir)) if dtd_dir else None,

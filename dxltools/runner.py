@@ -25,8 +25,6 @@ import attrs
 
 from dxltools.agents import Agent, AgentRun, AuditSpec, load_agent
 from dxltools.atomic import remove_stale_temporaries
-from dxltools.audit import INTEREST as AUDIT_INTEREST
-from dxltools.audit import Auditor
 from dxltools.errors import DxlError, UsageError
 from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.lock import locked
@@ -87,9 +85,11 @@ class _OwnAudit:
     """An agent's `[audit]` of its own result, made from the output as it is
     written (a tap on the rewrite), so the file is not read a second time."""
 
-    interest = AUDIT_INTEREST
-
     def __init__(self, spec: AuditSpec, source: str) -> None:
+        # Imported here: most agents have no audit, and start-up counts on every run.
+        from dxltools.audit import INTEREST, Auditor
+
+        self.interest = INTEREST
         self.source = source
         self.auditor = Auditor(
             domain=spec.domain, domain_type=spec.domain_type, server_items=spec.server_items

@@ -311,7 +311,7 @@ def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
     verdict_rows = [
         row for row in targets.splitlines() if row.startswith("| `") or "time within" in row
     ]
-    assert len(verdict_rows) == 12
+    assert len(verdict_rows) == 18  # time: 4 commands x 2 baselines; memory: 8; linear; -j
     assert all(
         row.rstrip().endswith(("**met** |", "**NOT met** |", "**not measured** |"))
         for row in verdict_rows
