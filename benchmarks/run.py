@@ -76,6 +76,7 @@ MAX_CP_RATIO = 5.0
 MAX_PEAK = 100 * MB  # decimal, as the issue and the file sizes have it
 MAX_LINEAR_DEVIATION = 0.30
 MIN_PARALLEL_SPEEDUP = 1.6
+LARGE_SIZE = 500 * MB  # from here on, --large-repeat runs of each command
 TREE_MEMORY_FACTOR = 12  # lxml's tree takes about 11 times the file size (measured)
 
 
@@ -281,6 +282,12 @@ class Settings:
     timeout: float | None
     dxltools: Path
     servers_group: str
+    large_repeat: int | None = None  # runs at LARGE_SIZE and above, when fewer are enough
+
+    def rounds(self, size: int) -> int:
+        if self.large_repeat is not None and size >= LARGE_SIZE:
+            return self.large_repeat
+        return self.repeat
 
 
 def bench(
@@ -304,12 +311,13 @@ def bench(
         for tool in (t for t in listed if t.after_agent and why):
             results[tool.name].failure = f"no cleaned export: {why}"
     _warm(work.path)
-    for round_ in range(1, settings.repeat + 1):
+    rounds = settings.rounds(work.stats.size)
+    for round_ in range(1, rounds + 1):
         for tool in listed:
             result = results[tool.name]
             if result.failure or result.skipped:
                 continue
-            say(f"{work.label} {tool.name} ({round_}/{settings.repeat})")
+            say(f"{work.label} {tool.name} ({round_}/{rounds})")
             output.unlink(missing_ok=True)
             source = cleaned if tool.after_agent else work.path
             sample = measure(tool.command(source, output), log, settings.timeout)
@@ -752,11 +760,16 @@ class Report:
     floor: int = 0  # the peak memory `true` shows: what every child inherits at fork
 
 
+def _runs(results: Mapping[str, Result]) -> int:
+    return max((len(result.samples) for result in results.values()), default=0)
+
+
 def markdown(report: Report) -> str:
     parts = [
         "# Benchmark results",
         f"Written by `{report.command}`; do not edit by hand, run it again. Times are the "
-        f"median of {report.repeat} run(s) of each command as a child process on the same "
+        f"median of {report.repeat} run(s) (each size says how many) of each command as a "
+        "child process on the same "
         "file (warm page cache); peak memory is the largest `ru_maxrss` of the child, from "
         "`os.wait4`. Ratios are to the lxml parse + serialise baseline and to `cp` on the "
         "same file in the same run. A child's `ru_maxrss` starts at the size of the process "
@@ -774,7 +787,8 @@ def markdown(report: Report) -> str:
         parts += [
             f"## {work.label}",
             f"{stats.size:,} bytes, {stats.documents:,} documents, {foreign:,} of them "
-            f"Foreign Domain documents ({stats.foreign_share:.1%}).",
+            f"Foreign Domain documents ({stats.foreign_share:.1%}). Median of "
+            f"{_runs(report.results[size])} run(s) of each command.",
             results_table(work, report.results[size], report.floor),
         ]
     rows, note = linearity(report.results)
@@ -900,6 +914,7 @@ def _parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--sizes", help=f"comma-separated sizes (default {DEFAULT_SIZES})")
     add("--repeat", type=int, help="runs of each command, the median is kept (default 5)")
+    add("--large-repeat", type=int, help="runs at 500MB and above (default: --repeat)")
     add("--seed", type=int, default=1, help="generator seed (default 1)")
     add("--workdir", type=Path, default=DEFAULT_WORKDIR, help="generated exports (reused)")
     add("--output-dir", type=Path, default=HERE, help="RESULTS.md and the plot (default: here)")
@@ -926,7 +941,11 @@ def parse_options(argv: Sequence[str]) -> Options:
     if repeat < 1 or not parsed:
         parser.error("--repeat must be at least 1 and --sizes must name a size")
     timeout = given.timeout or (120.0 if given.quick else 600.0)
-    settings = Settings(repeat, timeout, dxltools_executable(), given.servers_group)
+    if given.large_repeat is not None and given.large_repeat < 1:
+        parser.error("--large-repeat must be at least 1")
+    settings = Settings(
+        repeat, timeout, dxltools_executable(), given.servers_group, given.large_repeat
+    )
     return Options(
         sizes=parsed,
         seed=given.seed,

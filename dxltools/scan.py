@@ -274,7 +274,8 @@ class Scanner:
             self._eof = True
             return False
         drop = self._keep - self._base
-        self._buffer = self._buffer[drop:] + chunk
+        # One copy: the kept tail and the new chunk joined (slicing first would copy twice).
+        self._buffer = b"".join((memoryview(self._buffer)[drop:], chunk))
         self._base = self._keep
         return True
 
