@@ -3,12 +3,15 @@ which documents each server sees, which one it uses first, and what is wrong.
 
 Each input is read once, in chunks, with the splitter. Only Server, Group and Domain
 documents and the database ``<acl>`` are parsed, and only what the audit needs is
-kept, so memory follows the number of those documents, not the size of the files.
+kept, so memory follows the number of those documents, not the size of the files:
+Group documents as numbers into a table of names (:class:`~dxltools.access.GroupStore`),
+each distinct server view of a domain and list of readers once.
 
 Layered by input kind: :func:`audit_streams` (file objects), :func:`audit_bytes`
 (in memory: the what-if audit of an agent's output before it is written) and
 :func:`audit_files` (paths). :class:`Auditor` takes inputs one at a time, for callers
-that mix them. :func:`audit_to_json` and :func:`format_audit` render the report.
+that mix them. :func:`audit_to_json` and :func:`format_audit` render the report;
+:func:`write_audit` writes the text a domain at a time.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -27,7 +30,7 @@ from dxltools.access import (
     AccessItem,
     Acl,
     Directory,
-    Group,
+    GroupStore,
     NoteAccess,
     group_of,
     parse_acl,
@@ -41,6 +44,9 @@ from dxltools.rewrite import NoteHead
 from dxltools.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.select import by_form
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 __all__ = [
     "DEFAULT_DOMAIN_TYPE",
     "DEFAULT_SERVER_ITEMS",
@@ -51,13 +57,17 @@ __all__ = [
     "DomainDocument",
     "Problem",
     "ServerView",
+    "ServerViews",
     "audit_bytes",
     "audit_files",
     "audit_streams",
     "audit_to_json",
     "format_audit",
     "format_modified",
+    "write_audit",
 ]
+
+_T = TypeVar("_T")
 
 DEFAULT_DOMAIN_TYPE = "ForeignDomain"
 DEFAULT_SERVER_ITEMS = ("CalendarServer", "MailServer")
@@ -163,12 +173,49 @@ class ServerView:
 
 
 @attrs.frozen
+class ServerViews:
+    """Every server's view of one domain, kept small: servers times domains make
+    hundreds of thousands of views in a large directory, most of them alike, so each
+    distinct view is kept once and each server holds the number of its own."""
+
+    servers: tuple[str, ...]  # the directory's, one tuple for every domain
+    distinct: tuple[tuple[tuple[str, ...], bool, tuple[str, ...]], ...]  # ServerView fields
+    chosen: bytes | tuple[int, ...]  # per server, its view in `distinct`
+
+    @classmethod
+    def of(cls, servers: tuple[str, ...], views: Iterable[ServerView]) -> ServerViews:
+        """The `views` of `servers`, one each, in their order."""
+        distinct: dict[tuple[tuple[str, ...], bool, tuple[str, ...]], int] = {}
+        chosen = [
+            distinct.setdefault((view.visible, view.coexistence, view.twins), len(distinct))
+            for view in views
+        ]
+        if len(chosen) != len(servers):
+            raise ValueError(f"{len(chosen)} views of {len(servers)} servers")
+        return cls(
+            servers, tuple(distinct), bytes(chosen) if len(distinct) <= 256 else tuple(chosen)
+        )
+
+    def views(self) -> tuple[ServerView, ...]:
+        return tuple(
+            ServerView(server, *self.distinct[number])
+            for server, number in zip(self.servers, self.chosen, strict=True)
+        )
+
+
+@attrs.frozen
 class DomainAudit:
     """One foreign domain: its documents, newest first, and every server's view."""
 
     domain: str
     documents: tuple[DocumentAudit, ...]
-    servers: tuple[ServerView, ...]
+    views: ServerViews
+
+    @property
+    def servers(self) -> tuple[ServerView, ...]:
+        """Every server's view, in the order of the directory's servers (made anew at
+        each call: ask once)."""
+        return self.views.views()
 
     def server(self, name: str) -> ServerView | None:
         key = name_key(name)
@@ -239,9 +286,10 @@ class Auditor:
         self.server_items = tuple(server_items)
         self.sources: list[str] = []
         self._servers: dict[str, str] = {}
-        self._groups: dict[str, Group] = {}
+        self._groups = GroupStore()  # compact: a directory holds tens of thousands
         self._documents: dict[str, DomainDocument] = {}
         self._acl: Acl | None = None
+        self._kept: dict[Any, Any] = {}  # see _share
 
     def add_stream(self, stream: IO[bytes], source: str = "<input>") -> None:
         """Read one export from a binary stream, once, in chunks."""
@@ -272,6 +320,30 @@ class Auditor:
         except OSError as error:
             raise read_error(error, source) from None
 
+    def absorb(self, later: Auditor) -> None:
+        """Take in what `later` read of the inputs that follow this one's (the
+        same file's next part, see :mod:`dxltools.parts`): as if this auditor
+        had read them itself."""
+        for source in later.sources:
+            if not self.sources or self.sources[-1] != source:
+                self.sources.append(source)
+        for key, server in later._servers.items():
+            self._forget(key)
+            self._servers[key] = server
+        for key, group in later._groups.items():
+            self._forget(key)
+            self._groups.add(key, group)
+        for key, document in later._documents.items():
+            self._forget(key)
+            self._documents[key] = document
+        if later._acl is not None:
+            self._acl = later._acl if self._acl is None else self._acl.merged(later._acl)
+
+    def _forget(self, key: str) -> None:
+        self._servers.pop(key, None)
+        self._documents.pop(key, None)
+        self._groups.discard(key)
+
     def _add_acl(self, segment: Segment, prolog: Prolog, source: str) -> None:
         acl = parse_acl(
             segment.data,
@@ -291,8 +363,7 @@ class Auditor:
         note = note_from_segment(segment, prolog, source)
         key = note.unid.casefold() if note.unid else f"{source}:{segment.line}"
         # A later copy of a document replaces an earlier one, even if it no longer counts.
-        for found in (self._servers, self._groups, self._documents):
-            found.pop(key, None)
+        self._forget(key)
         form = (note.form or "").casefold()
         if form == "server":
             server = server_name_of(note)
@@ -301,7 +372,7 @@ class Auditor:
         elif form == "group":
             group = group_of(note)
             if group is not None:
-                self._groups[key] = group
+                self._groups.add(key, group)
         elif form == "domain" and self._audited(note):
             self._documents[key] = self._document(note, source)
 
@@ -323,33 +394,60 @@ class Auditor:
             for value in item.texts
             if value.strip()
         )
+        access = NoteAccess(tuple(map(self._shared_item, NoteAccess.of(note).items)))
         return DomainDocument(
-            domain=_domain_name(note),
+            domain=self._share(_domain_name(note)),
             unid=note.unid,
             noteid=note.noteid,
             source=source,
             line=note.line,
             modified=note.modified,
-            coexistence_server=coexistence_server(note, self.server_items),
-            named_servers=named,
-            access=NoteAccess.of(note),
+            coexistence_server=self._share(coexistence_server(note, self.server_items)),
+            named_servers=self._share(named),
+            access=access,
             document_access=tuple(
-                AccessItem.of(item) for item in note.items_named(DOCUMENT_ACCESS)
+                self._shared_item(AccessItem.of(item)) for item in note.items_named(DOCUMENT_ACCESS)
             ),
         )
+
+    def _shared_item(self, item: AccessItem) -> AccessItem:
+        return AccessItem(self._share(item.name), item.flags, self._share(item.entries), item.line)
+
+    def _share(self, value: _T) -> _T:
+        """The equal value kept before, if any: the documents of a directory repeat the
+        same names and entries thousands of times."""
+        kept: _T = self._kept.setdefault(value, value)
+        return kept
 
     def report(self) -> AuditReport:
         """Audit what has been read so far."""
         documents = list(self._documents.values())
+        return self._audit(documents).run(tuple(self.sources), documents)
+
+    def coexistence_leaks(self) -> tuple[Problem, ...]:
+        """``report().coexistence_leaks()``, worked out for the coexistence servers
+        alone: the check a run makes before it writes, at a fraction of the cost."""
+        documents = list(self._documents.values())
+        return self._audit(documents).leaks(documents)
+
+    def _audit(self, documents: list[DomainDocument]) -> _Audit:
         servers = [*self._servers.values()]
         servers.extend(name for document in documents for name in document.named_servers)
         unique = {name_key(name): name for name in reversed(servers)}
         directory = Directory(
             tuple(sorted(unique.values(), key=str.casefold)),
-            tuple(self._groups.values()),
+            self._groups,
             self._acl,
         )
-        return _Audit(Access(directory), self.domain_type).run(tuple(self.sources), documents)
+        return _Audit(Access(directory), self.domain_type)
+
+
+def _by_domain(documents: list[DomainDocument]) -> list[list[DomainDocument]]:
+    """The documents of each domain, newest first, domains in name order."""
+    by_domain: dict[str, list[DomainDocument]] = {}
+    for document in documents:
+        by_domain.setdefault(document.domain.casefold(), []).append(document)
+    return [sorted(found, key=_newest_first) for _, found in sorted(by_domain.items())]
 
 
 def _domain_name(note: Note) -> str:
@@ -369,28 +467,44 @@ class _Audit:
         self.access = access
         self.domain_type = domain_type
         self.problems: dict[Problem, None] = {}  # ordered and de-duplicated
+        self._readers: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def add(self, code: str, message: str, **about: str | None) -> None:
         self.problems[Problem(code, message, **about)] = None
 
     def run(self, sources: tuple[str, ...], documents: list[DomainDocument]) -> AuditReport:
-        by_domain: dict[str, list[DomainDocument]] = {}
-        for document in documents:
-            by_domain.setdefault(document.domain.casefold(), []).append(document)
-        audits = [
-            self._domain(sorted(found, key=_newest_first)) for _, found in sorted(by_domain.items())
-        ]
+        audits = [self._domain(found) for found in _by_domain(documents)]
         self._cycles(documents)
         return AuditReport(sources, self.domain_type, tuple(audits), tuple(self.problems))
+
+    def leaks(self, documents: list[DomainDocument]) -> tuple[Problem, ...]:
+        """The problems :meth:`AuditReport.coexistence_leaks` finds in :meth:`run`'s
+        report, in its order: only a server that owns a document can see another
+        server's, so only those servers' views are made."""
+        leaking = set()
+        for found in _by_domain(documents):
+            domain = found[0].domain
+            owners = {name_key(d.coexistence_server) for d in found if d.coexistence_server}
+            for server in self.access.directory.servers:
+                if name_key(server) in owners and self._server(domain, server, found).twins:
+                    leaking.add((domain, server))
+        return tuple(
+            problem
+            for problem in self.problems
+            if problem.code == MULTIPLE_VISIBLE and (problem.domain, problem.server) in leaking
+        )
 
     def _domain(self, documents: list[DomainDocument]) -> DomainAudit:
         domain = documents[0].domain
         audits = []
         for document in documents:
-            audits.append(DocumentAudit(document, self.access.readable_by(document.access)))
+            readers = self.access.readable_by(document.access)
+            # Documents of one coexistence server have the same readers: kept once.
+            audits.append(DocumentAudit(document, self._readers.setdefault(readers, readers)))
             self._document(domain, document)
-        views = tuple(
-            self._server(domain, server, documents) for server in self.access.directory.servers
+        servers = self.access.directory.servers
+        views = ServerViews.of(
+            servers, (self._server(domain, server, documents) for server in servers)
         )
         return DomainAudit(domain, tuple(audits), views)
 
@@ -607,18 +721,28 @@ def audit_to_json(report: AuditReport) -> dict[str, Any]:
 
 def format_audit(report: AuditReport) -> str:
     """The report for people: per domain its documents and servers, then the problems."""
-    lines: list[str] = []
+    return "".join(_audit_text(report))
+
+
+def write_audit(report: AuditReport, out: SupportsWrite[str]) -> None:
+    """Write :func:`format_audit`'s text to `out` a domain at a time: the text of a large
+    directory's audit is as large as a tenth of the directory."""
+    for chunk in _audit_text(report):
+        out.write(chunk)
+
+
+def _audit_text(report: AuditReport) -> Iterator[str]:
     if not report.domains:
-        lines.append(f"no Foreign Domain document (DomainType {report.domain_type}) found")
+        yield f"no Foreign Domain document (DomainType {report.domain_type}) found\n"
     for audit in report.domains:
-        lines.extend(_format_domain(audit))
+        yield "".join(line + "\n" for line in _format_domain(audit))
     if report.problems:
         count = len(report.problems)
-        lines.append(f"{count} problem{'s' if count > 1 else ''}:")
-        lines.extend(f"  {problem.code}: {problem.message}" for problem in report.problems)
+        yield f"{count} problem{'s' if count > 1 else ''}:\n"
+        for problem in report.problems:
+            yield f"  {problem.code}: {problem.message}\n"
     else:
-        lines.append("no problem found")
-    return "\n".join(lines) + "\n"
+        yield "no problem found\n"
 
 
 def _format_domain(audit: DomainAudit) -> list[str]:
@@ -638,8 +762,9 @@ def _format_domain(audit: DomainAudit) -> list[str]:
         )
         lines.append(f"    readable by: {readers}")
     lines.append("  servers:")
-    width = max((len(view.server) for view in audit.servers), default=0)
-    for view in audit.servers:
+    views = audit.servers
+    width = max((len(view.server) for view in views), default=0)
+    for view in views:
         if view.primary is None:
             seen = "sees none"
         else:

@@ -16,8 +16,13 @@ from typing import IO, TextIO
 import attrs
 
 from dxltools.agents import Agent, load_agent
-from dxltools.audit import DEFAULT_DOMAIN_TYPE, DEFAULT_SERVER_ITEMS, Auditor, audit_to_json
-from dxltools.audit import format_audit as format_audit_report
+from dxltools.audit import (
+    DEFAULT_DOMAIN_TYPE,
+    DEFAULT_SERVER_ITEMS,
+    Auditor,
+    audit_to_json,
+    write_audit,
+)
 from dxltools.errors import DxlError
 from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.rewrite import rewrite_bytes
@@ -84,5 +89,5 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
     else:
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")
-        stdout.write(format_audit_report(report))
+        write_audit(report, stdout)  # a domain at a time: the text is large
     return report.exit_code

@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 import attrs
 
@@ -31,6 +31,9 @@ from dxltools.lock import locked
 from dxltools.progress import CountingReader, Progress
 from dxltools.rewrite import RewriteReport, rewrite_bytes, rewrite_file, rewrite_stream
 from dxltools.scan import Prolog, Segment
+
+if TYPE_CHECKING:
+    from dxltools.audit import Auditor
 
 EXIT_OK, EXIT_WOULD_CHANGE, EXIT_ERROR = 0, 1, 2
 STDIN_NAME = "<stdin>"
@@ -98,9 +101,16 @@ class _OwnAudit:
     def __call__(self, segment: Segment, prolog: Prolog, /) -> None:
         self.auditor.add_segment(segment, prolog, self.source)
 
+    def part_state(self) -> object:
+        """What one part of the file taught the audit (see :mod:`dxltools.parts`)."""
+        return self.auditor
+
+    def absorb_part(self, state: object) -> None:
+        self.auditor.absorb(cast("Auditor", state))
+
     def check(self) -> None:
         """Refuse a result that lets a coexistence server read another's document."""
-        leaks = self.auditor.report().coexistence_leaks()
+        leaks = self.auditor.coexistence_leaks()
         if leaks:
             problems = "; ".join(f"{problem.code}: {problem.message}" for problem in leaks)
             raise AuditRefusal(
@@ -176,7 +186,7 @@ def _rewrite(
             check_output=None if audit is None else audit.check,
             tap=audit,
             parts=parts,
-            keep=(run,),  # an audit tap, not kept, keeps the rewrite in one process
+            keep=(run,) if audit is None else (run, audit),
         )
     return report, b""
 

@@ -503,3 +503,24 @@ def test_reader_sets_agree_with_a_brute_force_reference(directory: GenDirectory)
 def _inverse(unid: str) -> tuple[int, ...]:
     """Sort key that puts the smaller UNID first under max()."""
     return tuple(-ord(c) for c in unid.casefold())
+
+
+@given(directories())
+@example(PRECEDENCE)
+def test_the_check_before_writing_finds_the_leaks_of_the_full_report(
+    directory: GenDirectory,
+) -> None:
+    auditor = Auditor()
+    for name, export in directory.exports():
+        auditor.add_bytes(export, name)
+    assert auditor.coexistence_leaks() == auditor.report().coexistence_leaks()
+
+
+@pytest.mark.parametrize("servers_group", ["AcmeMailServers", "LocalDomainServers"])
+def test_the_check_before_writing_on_the_fixture(servers_group: str) -> None:
+    run = load_agent("coexistence-readers", {"servers_group": servers_group}).start()
+    auditor = Auditor()
+    auditor.add_bytes(rewrite_bytes(NAMES.read_bytes(), run.edit, select=run.wants).data)
+    leaks = auditor.report().coexistence_leaks()
+    assert auditor.coexistence_leaks() == leaks
+    assert bool(leaks) == (servers_group == "LocalDomainServers")

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dxltools import parts as parts_module
-from dxltools.agents import AgentRun, load_agent
+from dxltools.agents import AgentRun, AuditSpec, load_agent
 from dxltools.errors import DxlError
 from dxltools.rewrite import RewriteReport, rewrite_file
+from dxltools.runner import _OwnAudit
 from dxltools.scan import NOTE_START_RE
 from tests.clitools import COEX, FOREIGN, NAMES, copy, invoke, leftover_temporaries
 from tests.shared import fixture_files, real_dxl_files
@@ -199,3 +200,46 @@ def test_the_command_with_jobs_cuts_one_file_and_reports_as_one_pass(
         results.append((target.read_bytes(), result.stdout.replace(f"/{jobs}/", "/N/")))
         assert leftover_temporaries(folder) == []
     assert results[0] == results[1]
+
+
+def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
+    tmp_path: Path, small_parts: list[bool]
+) -> None:
+    reports = []
+    for parts in (1, 4):
+        run = load_agent("coexistence-readers", AGENTS["coexistence-readers"]).start()
+        audit = _OwnAudit(
+            AuditSpec(None, "ForeignDomain", ("CalendarServer", "MailServer")), str(NAMES)
+        )
+        rewrite_file(
+            NAMES,
+            run.edit,
+            select=run.wants,
+            output=tmp_path / f"out{parts}.dxl",
+            tap=audit,
+            parts=parts,
+            keep=(run, audit),
+        )
+        reports.append(audit.auditor.report())
+    assert small_parts[-1]  # the parts did the work
+    assert reports[0] == reports[1]
+    assert reports[0].domains  # the fixture's Foreign Domain documents were audited
+
+
+def test_the_command_refuses_a_leaking_result_with_jobs_as_in_one_pass(
+    tmp_path: Path, small_parts: list[bool]
+) -> None:
+    lines = []
+    for jobs in ("1", "3"):
+        target = copy(NAMES, tmp_path / jobs / "names.dxl")
+        before = target.read_bytes()
+        # every server reads every document: refused, whatever the jobs
+        args = ["run", "coexistence-readers", "--set", "servers_group=LocalDomainServers"]
+        result = invoke([*args, "-i", "-j", jobs, str(target)])
+        assert result.exit_code == 2
+        assert target.read_bytes() == before
+        lines.append(result.stderr.replace(f"/{jobs}/", "/N/"))
+        assert leftover_temporaries(target.parent) == []
+    assert "refusing to write" in lines[0]
+    assert lines[0] == lines[1]
+    assert small_parts[-1]
