@@ -22,12 +22,12 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import attrs
 from lxml import etree
 
-from dxltools.model import Item, ItemFlags, Note, Number, local_name, parse_fragment
+from dxltools.model import Item, ItemFlags, Note, Number, Value, local_name, parse_fragment
 from dxltools.names import (
     NameKind,
     canonicalize,
@@ -152,11 +152,33 @@ class Group:
         return self.group_type.strip() == SERVERS_ONLY
 
 
-def _texts(note: Note, name: str) -> tuple[str, ...]:
+class _Valued(Protocol):
+    @property
+    def value(self) -> Value: ...
+
+    @property
+    def texts(self) -> tuple[str, ...]: ...
+
+
+class ItemSource(Protocol):
+    """A parsed note (:class:`Note`) or some of its items (:class:`NoteItems`)."""
+
+    @property
+    def unid(self) -> str | None: ...
+
+    def items_named(self, name: str) -> Sequence[_Valued]: ...
+
+
+# What group_of and server_name_of read: enough for dxltools.model.read_items.
+GROUP_ITEMS = frozenset({"form", "listname", "members", "grouptype"})
+SERVER_ITEMS = frozenset({"form", "servername"})
+
+
+def _texts(note: ItemSource, name: str) -> tuple[str, ...]:
     return tuple(value.strip() for item in note.items_named(name) for value in item.texts)
 
 
-def group_of(note: Note) -> Group | None:
+def group_of(note: ItemSource) -> Group | None:
     """The group a Group document defines; None when it names no group."""
     names = tuple(value for value in _texts(note, "ListName") if value)
     if not names:
@@ -166,7 +188,7 @@ def group_of(note: Note) -> Group | None:
     return Group(names, members, group_type or _number_type(note), note.unid)
 
 
-def _number_type(note: Note) -> str:
+def _number_type(note: ItemSource) -> str:
     """GroupType stored as a number (``<number>4</number>``)."""
     for item in note.items_named("GroupType"):
         if isinstance(item.value, Number):
@@ -174,7 +196,7 @@ def _number_type(note: Note) -> str:
     return ""
 
 
-def server_name_of(note: Note) -> str | None:
+def server_name_of(note: ItemSource) -> str | None:
     """The canonical ``ServerName`` of a Server document."""
     name = next((value for value in _texts(note, "ServerName") if value), None)
     return canonicalize(name) if name else None

@@ -26,6 +26,8 @@ import attrs
 
 from dxltools.access import (
     EVERYONE,
+    GROUP_ITEMS,
+    SERVER_ITEMS,
     Access,
     AccessItem,
     Acl,
@@ -38,7 +40,7 @@ from dxltools.access import (
 )
 from dxltools.edits import coexistence_server
 from dxltools.files import read_error
-from dxltools.model import DxlDateTime, Note, note_from_segment
+from dxltools.model import DxlDateTime, Note, NoteItems, note_from_segment, read_items
 from dxltools.names import canonicalize, name_key
 from dxltools.rewrite import NoteHead
 from dxltools.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
@@ -360,7 +362,13 @@ class Auditor:
             return  # design notes of a raw-note export
         if not _WANTED(NoteHead(segment.name, attributes)):
             return
-        note = note_from_segment(segment, prolog, source)
+        # Group and Server documents, most of what is read, need a few items only.
+        written = attributes.get("form", "").casefold()
+        note: Note | NoteItems
+        if written in ("group", "server"):
+            note = read_items(segment, prolog, source, GROUP_ITEMS | SERVER_ITEMS)
+        else:
+            note = note_from_segment(segment, prolog, source)
         key = note.unid.casefold() if note.unid else f"{source}:{segment.line}"
         # A later copy of a document replaces an earlier one, even if it no longer counts.
         self._forget(key)
@@ -373,7 +381,7 @@ class Auditor:
             group = group_of(note)
             if group is not None:
                 self._groups.add(key, group)
-        elif form == "domain" and self._audited(note):
+        elif form == "domain" and isinstance(note, Note) and self._audited(note):
             self._documents[key] = self._document(note, source)
 
     def _audited(self, note: Note) -> bool:

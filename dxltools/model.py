@@ -221,15 +221,46 @@ class Item:
     @property
     def texts(self) -> tuple[str, ...]:
         """The values of a text or text-list item; empty for other kinds."""
-        if isinstance(self.value, Text):
-            return (self.value.value,)
-        if isinstance(self.value, TextList):
-            return self.value.values
-        return ()
+        return _texts_of(self.value)
 
     def is_named(self, name: str) -> bool:
         """Item names compare case-insensitively, as in Notes."""
         return self.name.casefold() == name.casefold()
+
+
+def _texts_of(value: Value) -> tuple[str, ...]:
+    if isinstance(value, Text):
+        return (value.value,)
+    if isinstance(value, TextList):
+        return value.values
+    return ()
+
+
+@attrs.frozen
+class ItemValue:
+    """An item's name and value, read without its place in the file (see
+    :func:`read_items`)."""
+
+    name: str
+    value: Value
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return _texts_of(self.value)
+
+
+@attrs.frozen
+class NoteItems:
+    """Some items of a note, for a reader that only looks (the audit reads tens
+    of thousands of Group documents): parsed by lxml, not split into spans."""
+
+    form: str | None
+    unid: str | None
+    items: tuple[ItemValue, ...]
+
+    def items_named(self, name: str) -> tuple[ItemValue, ...]:
+        key = name.casefold()
+        return tuple(item for item in self.items if item.name.casefold() == key)
 
 
 @attrs.frozen
@@ -519,6 +550,40 @@ def _noteinfo_datetime(noteinfo: etree._Element | None, name: str) -> DxlDateTim
                 if isinstance(inner.tag, str):
                     return _datetime_of(inner)
     return None
+
+
+def read_items(segment: Segment, prolog: Prolog, source: str, names: frozenset[str]) -> NoteItems:
+    """The items of a note named in `names` (casefolded), with its form and
+    UNID; the note must be well-formed, but is not split into item spans."""
+    wrapper = parse_fragment(
+        segment.data,
+        namespace=prolog.namespace if segment.kind is SegmentKind.NOTE else None,
+        encoding=prolog.encoding,
+        line=segment.line,
+        source=source,
+    )
+    elements = [child for child in wrapper if isinstance(child.tag, str)]
+    if len(elements) != 1:
+        raise DxlSyntaxError(
+            "a note span holds more than one element", source=source, line=segment.line
+        )
+    unid, items = None, []
+    for name, child in _element_children(elements[0]):
+        if name == "noteinfo":
+            unid = child.get("unid")
+        elif name == "item" and (child.get("name") or "").casefold() in names:
+            try:
+                items.append(ItemValue(child.get("name") or "", _value_of(child)))
+            except ValueError as error:
+                raise DxlSyntaxError(
+                    f"bad note: {error}", source=source, line=segment.line
+                ) from None
+    form = elements[0].get("form")
+    if form is None:
+        form = next(
+            (item.texts[0] for item in items if item.name.casefold() == "form" and item.texts), None
+        )
+    return NoteItems(form, unid, tuple(items))
 
 
 def note_from_segment(segment: Segment, prolog: Prolog, source: str) -> Note:

@@ -524,3 +524,21 @@ def test_the_check_before_writing_on_the_fixture(servers_group: str) -> None:
     leaks = auditor.report().coexistence_leaks()
     assert auditor.coexistence_leaks() == leaks
     assert bool(leaks) == (servers_group == "LocalDomainServers")
+
+
+@pytest.mark.parametrize("path", [NAMES, *real_dxl_files()], ids=lambda path: Path(path).name)
+def test_groups_and_servers_read_from_a_few_items_as_from_the_whole_note(path: Path) -> None:
+    from dxltools.access import GROUP_ITEMS, SERVER_ITEMS, group_of, server_name_of
+    from dxltools.model import note_from_segment, read_items
+    from dxltools.scan import Scanner, SegmentKind
+
+    with open(path, "rb") as stream:
+        scanner = Scanner(stream, str(path))
+        for segment in scanner.segments():
+            if segment.kind is not SegmentKind.NOTE or scanner.prolog is None:
+                continue
+            whole = note_from_segment(segment, scanner.prolog, str(path))
+            some = read_items(segment, scanner.prolog, str(path), GROUP_ITEMS | SERVER_ITEMS)
+            assert (some.form, some.unid) == (whole.form, whole.unid)
+            assert group_of(some) == group_of(whole)
+            assert server_name_of(some) == server_name_of(whole)
