@@ -300,13 +300,16 @@ class Auditor:
             if scanner.prolog is not None:
                 self.add_segment(segment, scanner.prolog, source)
 
-    def add_segment(self, segment: Segment, prolog: Prolog, source: str) -> None:
+    def add_segment(
+        self, segment: Segment, prolog: Prolog, source: str, note: Note | None = None
+    ) -> None:
         """Take one segment of an export that is being read (or written) elsewhere:
-        notes and the ACL are kept as needed, everything else is ignored."""
+        notes and the ACL are kept as needed, everything else is ignored. `note`:
+        the segment's note, when the caller has parsed it already."""
         if not self.sources or self.sources[-1] != source:
             self.sources.append(source)
         if segment.kind is SegmentKind.NOTE:
-            self._note(segment, prolog, source)
+            self._note(segment, prolog, source, note)
         elif segment.kind is SegmentKind.ELEMENT and segment.name == "acl":
             self._add_acl(segment, prolog, source)
 
@@ -356,7 +359,7 @@ class Auditor:
         )
         self._acl = acl if self._acl is None else self._acl.merged(acl)
 
-    def _note(self, segment: Segment, prolog: Prolog, source: str) -> None:
+    def _note(self, segment: Segment, prolog: Prolog, source: str, parsed: Note | None) -> None:
         attributes = parse_attributes(segment.start_tag, prolog.encoding)
         if attributes.get("class", "document") != "document":
             return  # design notes of a raw-note export
@@ -365,7 +368,9 @@ class Auditor:
         # Group and Server documents, most of what is read, need a few items only.
         written = attributes.get("form", "").casefold()
         note: Note | NoteItems
-        if written in ("group", "server"):
+        if parsed is not None:
+            note = parsed
+        elif written in ("group", "server"):
             note = read_items(segment, prolog, source, GROUP_ITEMS | SERVER_ITEMS)
         else:
             note = note_from_segment(segment, prolog, source)

@@ -19,7 +19,7 @@ import attrs
 from dxltools.atomic import FileStamp, Watched, atomic_output
 from dxltools.changes import ByteChange, Edit, Warn
 from dxltools.errors import DxlError, VerifyError
-from dxltools.model import note_from_segment
+from dxltools.model import Note, note_from_segment
 from dxltools.progress import CountingReader
 from dxltools.scan import (
     Interest,
@@ -56,7 +56,10 @@ class Tap(Protocol):
     @property
     def interest(self) -> Interest: ...
 
-    def __call__(self, segment: Segment, prolog: Prolog, /) -> None: ...
+    def __call__(self, segment: Segment, prolog: Prolog, note: Note | None = None, /) -> None:
+        """`note`: the note of a NOTE segment as the rewrite parsed it (from the
+        new bytes), when it did; a tap that needs it need not parse it again."""
+        ...
 
 
 class Sink(Protocol):
@@ -131,10 +134,10 @@ class _Rewriter:
             interest = Interest(interest.forms | wanted.forms, interest.elements | wanted.elements)
         scanner = Scanner(source_stream, self.source, interest=interest, part=part, stop=stop)
         for segment in scanner.segments():
-            data = segment.data
+            data, parsed = segment.data, None
             if segment.kind is SegmentKind.NOTE:
                 assert scanner.prolog is not None
-                data = self._note(segment, scanner.prolog)
+                data, parsed = self._note(segment, scanner.prolog)
             else:
                 self.notes_seen += segment.notes  # notes passed over unread
             output.write(data)
@@ -142,17 +145,19 @@ class _Rewriter:
                 self.tap(
                     segment if data is segment.data else attrs.evolve(segment, data=data),
                     scanner.prolog,
+                    parsed,
                 )
         return RewriteReport(
             self.source, self.changed, tuple(self.reports), self.notes_seen, self.notes_parsed
         )
 
-    def _note(self, segment: Segment, prolog: Prolog) -> bytes:
+    def _note(self, segment: Segment, prolog: Prolog) -> tuple[bytes, Note | None]:
+        """The note's new bytes, and the note parsed from them when it was parsed."""
         self.notes_seen += 1
         if self.select is not None:
             head = NoteHead(segment.name, parse_attributes(segment.start_tag, prolog.encoding))
             if not self.select(head):
-                return segment.data
+                return segment.data, None
         self.notes_parsed += 1
         note = note_from_segment(segment, prolog, self.source)
         try:
@@ -161,17 +166,17 @@ class _Rewriter:
             raise error.located(self.source) from None
         byte_changes: list[ByteChange] = [c for c in changes if not isinstance(c, Warn)]
         warnings = tuple(c.describe() for c in changes if isinstance(c, Warn))
-        new_data = segment.data
+        new_data, new_note = segment.data, note
         if byte_changes:
             new_data = splice(note, byte_changes)
-            verify_note(note, new_data, byte_changes, self.source)
+            new_note = verify_note(note, new_data, byte_changes, self.source)
         done = tuple(c.describe() for c in byte_changes) if new_data != segment.data else ()
         if done or warnings:
             self.reports.append(
                 NoteReport(note.unid, note.noteid, note.form, note.line, done, warnings)
             )
         self.changed = self.changed or bool(done)
-        return new_data
+        return new_data, new_note
 
 
 def _interest_of(select: Select | None) -> Interest | None:

@@ -28,6 +28,7 @@ from dxltools.atomic import remove_stale_temporaries
 from dxltools.errors import DxlError, UsageError
 from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.lock import locked
+from dxltools.model import Note
 from dxltools.progress import CountingReader, Progress
 from dxltools.rewrite import RewriteReport, rewrite_bytes, rewrite_file, rewrite_stream
 from dxltools.scan import Prolog, Segment
@@ -98,15 +99,19 @@ class _OwnAudit:
             domain=spec.domain, domain_type=spec.domain_type, server_items=spec.server_items
         )
 
-    def __call__(self, segment: Segment, prolog: Prolog, /) -> None:
-        self.auditor.add_segment(segment, prolog, self.source)
+    def __call__(self, segment: Segment, prolog: Prolog, note: Note | None = None, /) -> None:
+        self.auditor.add_segment(segment, prolog, self.source, note)
 
     def part_state(self) -> object:
         """What one part of the file taught the audit (see :mod:`dxltools.parts`)."""
         return self.auditor
 
     def absorb_part(self, state: object) -> None:
-        self.auditor.absorb(cast("Auditor", state))
+        later = cast("Auditor", state)
+        if self.auditor.sources:
+            self.auditor.absorb(later)
+        else:  # the first part: its auditor is what this one would have become
+            self.auditor = later
 
     def check(self) -> None:
         """Refuse a result that lets a coexistence server read another's document."""
