@@ -883,6 +883,8 @@ def mutated_files(draw: st.DrawFn) -> bytes:
         return data
     at = draw(st.sampled_from(spots)) + len(b"<item ")
     mutation = draw(st.sampled_from([b"zork='1' ", b"readers='maybe' "]))
+    if b"readers=" in data[at : data.index(b">", at)]:
+        mutation = b"zork='1' "  # a second readers attribute is not well-formed, not invalid
     return data[:at] + mutation + data[at:]
 
 
