@@ -39,6 +39,7 @@ from dxltools.access import (
     server_name_of,
 )
 from dxltools.edits import coexistence_server
+from dxltools.exits import EXIT_FOUND, EXIT_OK
 from dxltools.files import read_error
 from dxltools.model import DxlDateTime, Note, NoteItems, note_from_segment, read_items
 from dxltools.names import canonicalize, name_key
@@ -240,7 +241,7 @@ class AuditReport:
     @property
     def exit_code(self) -> int:
         """1 when any problem was found, else 0 (as ``--check`` does)."""
-        return 0 if self.ok else 1
+        return EXIT_OK if self.ok else EXIT_FOUND
 
     def domain(self, name: str) -> DomainAudit | None:
         key = name.casefold()

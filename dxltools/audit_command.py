@@ -24,10 +24,10 @@ from dxltools.audit import (
     write_audit,
 )
 from dxltools.errors import DxlError
+from dxltools.exits import EXIT_ERROR
 from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.rewrite import rewrite_bytes
 
-EXIT_ERROR = 2
 STDIN_NAME = "<stdin>"
 
 

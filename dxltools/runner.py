@@ -26,6 +26,7 @@ import attrs
 from dxltools.agents import Agent, AgentRun, AuditSpec, load_agent
 from dxltools.atomic import remove_stale_temporaries
 from dxltools.errors import DxlError, UsageError
+from dxltools.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
 from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.lock import locked
 from dxltools.model import Note
@@ -36,7 +37,6 @@ from dxltools.scan import Prolog, Segment
 if TYPE_CHECKING:
     from dxltools.audit import Auditor
 
-EXIT_OK, EXIT_WOULD_CHANGE, EXIT_ERROR = 0, 1, 2
 STDIN_NAME = "<stdin>"
 
 

@@ -55,13 +55,13 @@ from typing import IO, Any, Protocol, TextIO
 import attrs
 
 from dxltools.errors import DxlError
+from dxltools.exits import EXIT_ERROR, EXIT_OK
 from dxltools.files import find_inputs, read_error, reads_stdin
 from dxltools.model import DateTime, DateTimeList, Item, Note, Number, NumberList, note_from_segment
 from dxltools.rewrite import NoteHead
 from dxltools.scan import Scanner, SegmentKind, parse_attributes
 from dxltools.select import by_form
 
-EXIT_OK, EXIT_ERROR = 0, 2
 STDIN_SOURCE = "<stdin>"
 VALUE_SEPARATOR = "; "
 

@@ -32,6 +32,7 @@ import attrs
 from lxml import etree
 
 from dxltools.errors import DxlError, NotDxlError, UnsupportedInputError, UsageError
+from dxltools.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
 from dxltools.files import find_inputs, read_error, reads_stdin
 from dxltools.scan import (
     NOTE_TAGS,
@@ -44,7 +45,6 @@ from dxltools.scan import (
 )
 
 CHUNK_SIZE = 1 << 20
-EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 STDIN_NAME = "<stdin>"
 DTD_SUBFOLDER = "xmlschemas"  # admins point at the Notes program folder or at this one
 # The header part of a note, in the order the DTD wants, before any <item>.

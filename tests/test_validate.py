@@ -17,11 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from dxltools.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
 from dxltools.scan import scan_bytes
 from dxltools.validate import (
-    EXIT_ERROR,
-    EXIT_OK,
-    EXIT_PROBLEMS,
     DtdResolver,
     FileCheck,
     Problem,
