@@ -22,7 +22,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 import attrs
 from lxml import etree
@@ -278,6 +278,18 @@ _LOW_32 = 0xFFFFFFFF
 _RECENT = 4096  # how many names a NameTable remembers to add faster
 _ROLE = _KINDS.index(NameKind.ROLE)
 _WILDCARD = _KINDS.index(NameKind.WILDCARD)
+_CACHED = 4096  # how many answers each of Access's bounded caches keeps
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remember(cache: dict[_K, _V], key: _K, value: _V, limit: int = _CACHED) -> _V:
+    """Keep `value` under `key` in a bounded cache, emptied when full: the
+    same few names are asked about in runs, so a cleared cache refills fast."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 class _HashIndex:
@@ -379,9 +391,7 @@ class NameTable(_Strings):
         # Servers and well-known groups are members of thousands of groups.
         found = self._recent.get(text)
         if found is None:
-            if len(self._recent) >= _RECENT:
-                self._recent.clear()
-            found = self._recent[text] = super().add(text)
+            found = _remember(self._recent, text, super().add(text), _RECENT)
         return found
 
     def _append(self, text: str, hashed: int) -> int:
@@ -547,7 +557,6 @@ class _Reader(NamedTuple):
 
 
 _TAKEN = -2  # in Access._first: the key is a server's, or no principal's
-_CACHED = 4096  # how many answers each of Access's bounded caches keeps
 
 
 class Access:
@@ -697,9 +706,7 @@ class Access:
         if found is None:
             key_id = self._names.key_id(key)
             found = key_id if key_id is not None and key_id < self._size else -1
-            if len(self._key_ids) >= _CACHED:
-                self._key_ids.clear()
-            self._key_ids[key] = found
+            _remember(self._key_ids, key, found)
         return found if found >= 0 else None
 
     def _group(self, key: str) -> int | None:
@@ -708,9 +715,7 @@ class Access:
         if group is None:
             key_id = self._key_id(key)
             group = self._group_of[key_id] if key_id is not None else -1
-            if len(self._group_numbers) >= _CACHED:
-                self._group_numbers.clear()
-            self._group_numbers[key] = group
+            _remember(self._group_numbers, key, group)
         return group if group >= 0 else None
 
     def _group_key(self, group: int) -> str:
@@ -723,10 +728,8 @@ class Access:
         """The members of a group as written, every document of its name."""
         found = self._member_names.get(group)
         if found is None:
-            if len(self._member_names) >= _CACHED:
-                self._member_names.clear()
             found = tuple(map(self._names.text, self._member_numbers(group)))
-            self._member_names[group] = found
+            _remember(self._member_names, group, found)
         return found
 
     def _member_principal(self, key: str) -> str | None:
@@ -859,9 +862,7 @@ class Access:
             # Every document asks about the same servers and entries: answers are kept.
             verdict = verdicts.get((reader.key, entry))
             if verdict is None:
-                if len(verdicts) >= _CACHED:
-                    verdicts.clear()
-                verdict = verdicts[reader.key, entry] = self._lets(reader, entry)
+                verdict = _remember(verdicts, (reader.key, entry), self._lets(reader, entry))
             if verdict:
                 return True
         return False
