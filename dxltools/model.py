@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import attrs
 from lxml import etree
@@ -462,16 +462,23 @@ def parse_note(
     source: str = "<input>",
 ) -> Note:
     """Parse one note's bytes (from its start tag to its end tag) into a :class:`Note`."""
-    wrapper = parse_fragment(data, namespace=namespace, encoding=encoding, line=line, source=source)
-    elements = [child for child in wrapper if isinstance(child.tag, str)]
-    if len(elements) != 1:
-        raise DxlSyntaxError("a note span holds more than one element", source=source, line=line)
-    (element,) = elements
+    element = _note_element(data, namespace=namespace, encoding=encoding, line=line, source=source)
     layout = element_layout(data, source)
     try:
         return _build_note(element, data, layout, line, newline, encoding)
     except ValueError as error:
         raise DxlSyntaxError(f"bad note: {error}", source=source, line=line) from None
+
+
+def _note_element(
+    data: bytes, *, namespace: str | None, encoding: str, line: int, source: str
+) -> etree._Element:
+    """The one element of a note's bytes, parsed."""
+    wrapper = parse_fragment(data, namespace=namespace, encoding=encoding, line=line, source=source)
+    elements = [child for child in wrapper if isinstance(child.tag, str)]
+    if len(elements) != 1:
+        raise DxlSyntaxError("a note span holds more than one element", source=source, line=line)
+    return elements[0]
 
 
 def _build_note(
@@ -530,9 +537,9 @@ def _build_note(
     )
 
 
-def _form_item(items: list[Item]) -> str | None:
+def _form_item(items: Sequence[Item | ItemValue]) -> str | None:
     for item in items:
-        if item.is_named("Form") and item.texts:
+        if item.name.casefold() == "form" and item.texts:
             return item.texts[0]
     return None
 
@@ -555,20 +562,15 @@ def _noteinfo_datetime(noteinfo: etree._Element | None, name: str) -> DxlDateTim
 def read_items(segment: Segment, prolog: Prolog, source: str, names: frozenset[str]) -> NoteItems:
     """The items of a note named in `names` (casefolded), with its form and
     UNID; the note must be well-formed, but is not split into item spans."""
-    wrapper = parse_fragment(
+    element = _note_element(
         segment.data,
-        namespace=prolog.namespace if segment.kind is SegmentKind.NOTE else None,
+        namespace=_namespace_of(segment, prolog),
         encoding=prolog.encoding,
         line=segment.line,
         source=source,
     )
-    elements = [child for child in wrapper if isinstance(child.tag, str)]
-    if len(elements) != 1:
-        raise DxlSyntaxError(
-            "a note span holds more than one element", source=source, line=segment.line
-        )
     unid, items = None, []
-    for name, child in _element_children(elements[0]):
+    for name, child in _element_children(element):
         if name == "noteinfo":
             unid = child.get("unid")
         elif name == "item" and (child.get("name") or "").casefold() in names:
@@ -578,19 +580,20 @@ def read_items(segment: Segment, prolog: Prolog, source: str, names: frozenset[s
                 raise DxlSyntaxError(
                     f"bad note: {error}", source=source, line=segment.line
                 ) from None
-    form = elements[0].get("form")
-    if form is None:
-        form = next(
-            (item.texts[0] for item in items if item.name.casefold() == "form" and item.texts), None
-        )
+    form = element.get("form") or _form_item(items)
     return NoteItems(form, unid, tuple(items))
+
+
+def _namespace_of(segment: Segment, prolog: Prolog) -> str | None:
+    """The namespace a note's bytes are parsed in: the root's, unless the note is the root."""
+    return prolog.namespace if segment.kind is SegmentKind.NOTE else None
 
 
 def note_from_segment(segment: Segment, prolog: Prolog, source: str) -> Note:
     """Parse a note the splitter found (a child of the root, or the root itself)."""
     return parse_note(
         segment.data,
-        namespace=prolog.namespace if segment.kind is SegmentKind.NOTE else None,
+        namespace=_namespace_of(segment, prolog),
         encoding=prolog.encoding,
         newline=prolog.newline,
         line=segment.line,
