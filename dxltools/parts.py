@@ -32,7 +32,7 @@ import attrs
 from dxltools.atomic import TemporaryOutput
 from dxltools.changes import Edit
 from dxltools.errors import DxlError
-from dxltools.rewrite import DigestingWriter, RewriteReport, Select, Tap, rewrite_part
+from dxltools.rewrite import DigestingWriter, RewriteReport, Select, Tap, Written, rewrite_part
 from dxltools.scan import NOTE_START_RE, PartStart, Prolog, Scanner, SegmentKind
 
 # Below this many bytes a part costs more in process start-up than it saves.
@@ -52,14 +52,6 @@ class PartState(Protocol):
     def absorb_part(self, state: object) -> None:
         """Take in the `part_state` of the next part, in file order."""
         ...
-
-
-@attrs.frozen
-class Written:
-    """The size and CRC-32 of the bytes one part wrote."""
-
-    size: int
-    crc: int
 
 
 @attrs.frozen
@@ -103,7 +95,8 @@ def read_prolog(stream: IO[bytes], source: str) -> tuple[Prolog, int] | None:
     one-pass rewrite reports)."""
     scanner = Scanner(stream, source)
     try:
-        first = next(s for s in scanner.segments() if s.kind.name in ("ROOT_START", "NOTE"))
+        kinds = (SegmentKind.ROOT_START, SegmentKind.NOTE)
+        first = next(s for s in scanner.segments() if s.kind in kinds)
     except (DxlError, StopIteration):
         return None
     if first.kind is not SegmentKind.ROOT_START or scanner.prolog is None:
@@ -249,7 +242,7 @@ def _rewrite_part(job: _Job, index: int) -> _PartResult:
             stop=stop,
         )
     states = tuple(helper.part_state() for helper in job.keep)
-    return _PartResult(report, Written(written.size, written.crc), states)
+    return _PartResult(report, written.written, states)
 
 
 def _line_at(stream: IO[bytes], offset: int) -> tuple[int, int]:

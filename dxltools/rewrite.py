@@ -220,6 +220,14 @@ def rewrite_part(
     return _Rewriter(edit, select, source, tap).run(source_stream, output, part, stop)
 
 
+@attrs.frozen
+class Written:
+    """The size and CRC-32 of a run of bytes written (a file, or a part of one)."""
+
+    size: int
+    crc: int
+
+
 class DigestingWriter:
     """Writes to a stream and keeps the size and CRC-32 of everything written,
     so that the file can be read back and compared (:func:`check_written`)."""
@@ -235,11 +243,14 @@ class DigestingWriter:
         self.crc = zlib.crc32(data, self.crc)
         return len(data)
 
+    @property
+    def written(self) -> Written:
+        return Written(self.size, self.crc)
 
-def check_written(stream: IO[bytes], written: Sequence[tuple[int, int]], source: str) -> None:
+
+def check_written(stream: IO[bytes], written: Sequence[Written], source: str) -> None:
     """Read the temporary file back: it must hold exactly the bytes written,
-    given as the size and CRC-32 of each run of them (of each part, when the
-    file was written in parts), in order.
+    run by run (part by part, when the file was written in parts), in order.
 
     Its structure needs no second split: it is the input's segments, split and
     checked on the way in, in order, with every changed note re-parsed
@@ -249,15 +260,15 @@ def check_written(stream: IO[bytes], written: Sequence[tuple[int, int]], source:
     stream.seek(0)
     read_back = 0
     for expected in written:
-        size, crc = _read_run(stream, expected[0])
-        read_back += size
-        if (size, crc) != expected:
+        run = _read_run(stream, expected.size)
+        read_back += run.size
+        if run != expected:
             break
     else:
         if not stream.read(1):
             return
         read_back += 1
-    total = sum(size for size, _ in written)
+    total = sum(run.size for run in written)
     raise VerifyError(
         f"the temporary file does not hold the bytes written ({read_back:,} bytes read "
         f"back, {total:,} written); nothing replaced",
@@ -265,13 +276,13 @@ def check_written(stream: IO[bytes], written: Sequence[tuple[int, int]], source:
     )
 
 
-def _read_run(stream: IO[bytes], size: int) -> tuple[int, int]:
-    """Size and CRC-32 of the next `size` bytes of `stream` (fewer at its end)."""
+def _read_run(stream: IO[bytes], size: int) -> Written:
+    """The next `size` bytes of `stream` (fewer at its end), as read."""
     read, crc = 0, 0
     while read < size and (block := stream.read(min(_READ_BACK_BLOCK, size - read))):
         read += len(block)
         crc = zlib.crc32(block, crc)
-    return read, crc
+    return Written(read, crc)
 
 
 _READ_BACK_BLOCK = 1 << 20
@@ -309,9 +320,9 @@ def rewrite_file(
 ) -> RewriteReport:
     """Rewrite the file at `path` in place (or into `output`), atomically.
 
-    The new bytes go to a temporary file beside the target, are read back and
-    checked (:func:`check_written`), flushed to disk and then renamed over the target, keeping its
-    mode. When nothing changes, an in-place target is not touched at all.
+    The new bytes go to a temporary file beside the target, are read back
+    and checked (:func:`check_written`), flushed to disk and then renamed over
+    the target, keeping its mode. When nothing changes, an in-place target is not touched at all.
     `backup`, a suffix, keeps a copy of the replaced file. `dry_run` writes
     nothing and only reports. `on_read` is told the size of each chunk read
     (for a progress bar). `tap` sees the output as it is written;
@@ -353,7 +364,7 @@ def rewrite_file(
             )
             if in_parts is not None:
                 report = in_parts.report
-                written = [(part.size, part.crc) for part in in_parts.written]
+                written = in_parts.written
                 if on_read is not None:
                     on_read(os.fstat(source_stream.fileno()).st_size)
             else:
@@ -364,7 +375,7 @@ def rewrite_file(
                     reader = CountingReader(source_stream, on_read)
                 digest = DigestingWriter(temporary.stream)
                 report = rewrite_stream(reader, digest, edit, select=select, source=source, tap=tap)
-                written = [(digest.size, digest.crc)]
+                written = (digest.written,)
             if dry_run or (in_place and not report.changed):
                 temporary.discard()
                 return report

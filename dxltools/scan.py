@@ -116,7 +116,7 @@ class PartStart:
     prolog: Prolog
 
 
-NOTE_START_RE = _NOTE_START_RE = re.compile(rb"<(?:document|note)(?=[\s/>])")
+NOTE_START_RE = re.compile(rb"<(?:document|note)(?=[\s/>])")
 _DOCUMENT_START_RE = re.compile(rb"<document[\s/>]")
 _RAW_NOTE_START_RE = re.compile(rb"<note[\s/>]")
 _NOTE_END_RE = re.compile(rb"</(?:document|note)\s*>")
@@ -697,8 +697,8 @@ class Scanner:
         """Pass over children of no interest from `position` (a boundary between
         children); returns the boundary reached, the kind of the next hit
         ("wanted", "markup", "end", "nested", or "stop" at the end of a part's
-        stream) and where it is. One regex pass
-        finds every hit; no Python code runs per note passed over."""
+        stream) and where it is. One regex pass finds every hit; no Python code
+        runs per note passed over."""
         while True:
             searched = position
             if self._clear_from == position:
@@ -753,7 +753,7 @@ class Scanner:
         """Whether the tag at `at` stands inside the note that starts before it, as a
         `<document>` copied into another note would (well-formed, but no DXL)."""
         start = self._last_note_start(position, searched, at)
-        if not _NOTE_START_RE.match(self._buffer, start - self._base):
+        if not NOTE_START_RE.match(self._buffer, start - self._base):
             return False
         return _NOTE_END_RE.search(self._buffer, start - self._base, at - self._base) is None
 
@@ -766,7 +766,7 @@ class Scanner:
         window = max(begin, end - size)
         while True:
             last = -1
-            for match in _NOTE_START_RE.finditer(self._buffer, window, end):
+            for match in NOTE_START_RE.finditer(self._buffer, window, end):
                 last = match.start()
             if last >= 0:
                 return last + self._base
