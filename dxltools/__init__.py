@@ -6,8 +6,11 @@ The public API: split and parse (`Scanner`, `parse_note`), the model (`Note`,
 
 __version__ = "0.1.0"
 
-from dxltools.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
-from dxltools.edits import remove_item
+from dxltools.dxl.model import DxlDateTime, Item, ItemFlags, Note, parse_note
+from dxltools.dxl.scan import Scanner, Segment, SegmentKind, scan_bytes
+from dxltools.dxl.select import NoteHead, by_form
+from dxltools.edit.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
+from dxltools.edit.edits import remove_item
 from dxltools.errors import (
     DxlError,
     DxlSyntaxError,
@@ -17,9 +20,7 @@ from dxltools.errors import (
     VerifyError,
     WriteError,
 )
-from dxltools.model import DxlDateTime, Item, ItemFlags, Note, parse_note
-from dxltools.rewrite import (
-    NoteHead,
+from dxltools.rewrite.stream import (
     NoteReport,
     RewriteReport,
     RewriteResult,
@@ -27,8 +28,6 @@ from dxltools.rewrite import (
     rewrite_file,
     rewrite_stream,
 )
-from dxltools.scan import Scanner, Segment, SegmentKind, scan_bytes
-from dxltools.select import by_form
 
 __all__ = [
     "Change",

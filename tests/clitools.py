@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from dxltools.cli import cli
+from dxltools.cli.main import cli
 from tests.shared import FIXTURES
 
 NAMES = FIXTURES / "names.dxl"

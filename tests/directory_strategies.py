@@ -2,7 +2,7 @@
 and Foreign Domain documents with readers and authors items.
 
 A :class:`GenDirectory` is plain data: the tests compute what Domino would decide
-straight from it (a reference written apart from ``dxltools.access``), and
+straight from it (a reference written apart from ``dxltools.access.resolver``), and
 :meth:`GenDirectory.exports` renders it as one or two DXL exports for the audit.
 Names are written in every form Notes accepts (canonical, abbreviated, any case) so
 that only their meaning can decide who reads what.

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import attrs
 
-from dxltools.scan import Scanner, Segment, SegmentKind
+from dxltools.dxl.scan import Scanner, Segment, SegmentKind
 from tests.clitools import NAMES, dxltools_command
 
 # Where payloads go: inside a text value of the first BTEx Foreign Domain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dxltools.access import (
+from dxltools.access.resolver import (
     Access,
     Acl,
     AclEntry,
@@ -16,9 +16,9 @@ from dxltools.access import (
     role_key,
     server_name_of,
 )
+from dxltools.dxl.model import parse_note
+from dxltools.dxl.scan import SegmentKind, scan_bytes
 from dxltools.errors import DxlSyntaxError
-from dxltools.model import parse_note
-from dxltools.scan import SegmentKind, scan_bytes
 from tests.shared import FIXTURES
 
 HUB = "CN=DominoHub1/O=Acme"

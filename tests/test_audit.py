@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given
 
-from dxltools.agents import load_agent
-from dxltools.audit import (
+from dxltools.agents.agent import load_agent
+from dxltools.audit.collect import (
     Auditor,
     AuditReport,
     audit_bytes,
@@ -23,7 +23,7 @@ from dxltools.audit import (
 )
 from dxltools.errors import DxlError, DxlSyntaxError
 from dxltools.names import is_wildcard, name_key, wildcard_matches
-from dxltools.rewrite import rewrite_bytes
+from dxltools.rewrite.stream import rewrite_bytes
 from tests.directory_strategies import (
     PERSON_POOL,
     GenAclEntry,
@@ -528,9 +528,9 @@ def test_the_check_before_writing_on_the_fixture(servers_group: str) -> None:
 
 @pytest.mark.parametrize("path", [NAMES, *real_dxl_files()], ids=lambda path: Path(path).name)
 def test_groups_and_servers_read_from_a_few_items_as_from_the_whole_note(path: Path) -> None:
-    from dxltools.access import GROUP_ITEMS, SERVER_ITEMS, group_of, server_name_of
-    from dxltools.model import note_from_segment, read_items
-    from dxltools.scan import Scanner, SegmentKind
+    from dxltools.access.resolver import GROUP_ITEMS, SERVER_ITEMS, group_of, server_name_of
+    from dxltools.dxl.model import note_from_segment, read_items
+    from dxltools.dxl.scan import Scanner, SegmentKind
 
     with open(path, "rb") as stream:
         scanner = Scanner(stream, str(path))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dxltools import progress as progress_module
+from dxltools.cli import progress as progress_module
 from tests.clitools import (
     COEX,
     FOREIGN,
@@ -152,7 +152,7 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(
 ) -> None:
     many_copies(tmp_path, 3)
     quick = functools.partial(progress_module.Progress, delay=0.0, interval=0.0)
-    monkeypatch.setattr("dxltools.runner.Progress", quick)
+    monkeypatch.setattr("dxltools.cli.run.Progress", quick)
     plain = invoke([*COEX, "--check", str(tmp_path)])
     assert "\r" not in plain.stderr  # CliRunner's stderr is not a terminal
     shown = invoke([*COEX, "--check", "--progress", str(tmp_path)])
@@ -208,7 +208,7 @@ def test_a_broken_config_file_is_one_line_and_exit_2(
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from dxltools.lock import locked
+from dxltools.fs.lock import locked
 target, ready, release = map(Path, sys.argv[1:])
 with locked(target):
     ready.touch()

@@ -7,7 +7,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from dxltools.config import Config, ConfigError, find_config, load_config
+from dxltools.cli.config import Config, ConfigError, find_config, load_config
 
 FULL = """\
 include = ["*.dxl", "exports/*.xml"]

@@ -24,11 +24,11 @@ from typing import Any
 
 import pytest
 
-from dxltools import rewrite as rewrite_module
 from dxltools import rewrite_file
-from dxltools.agents import load_agent
-from dxltools.atomic import KEPT_SUFFIX, remove_stale_temporaries
+from dxltools.agents.agent import load_agent
 from dxltools.errors import WriteError
+from dxltools.fs.atomic import KEPT_SUFFIX, remove_stale_temporaries
+from dxltools.rewrite import stream as rewrite_module
 from tests.clitools import (
     COEX,
     NAMES,

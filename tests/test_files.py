@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dxltools.files import InputFile, find_inputs, reads_stdin
+from dxltools.fs.files import InputFile, find_inputs, reads_stdin
 
 
 def tree(root: Path, *names: str) -> Path:

@@ -27,14 +27,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
-from dxltools.agents import AgentRun, bundled_agents, load_agent
+from dxltools.agents.agent import AgentRun, bundled_agents, load_agent
+from dxltools.dxl.model import note_from_segment
+from dxltools.dxl.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes
+from dxltools.dxl.select import FormSelect, NoteHead
 from dxltools.errors import DxlError
-from dxltools.model import note_from_segment
-from dxltools.rewrite import NoteHead, RewriteResult, rewrite_bytes, rewrite_stream
-from dxltools.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes
-from dxltools.select import FormSelect
-from dxltools.show import show_stream
-from dxltools.validate import validate_bytes
+from dxltools.rewrite.stream import RewriteResult, rewrite_bytes, rewrite_stream
+from dxltools.show.summary import show_stream
+from dxltools.validate.check import validate_bytes
 from tests.shared import fixture_files, real_dxl_files, requires_shared
 
 MB = 1_000_000

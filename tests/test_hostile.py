@@ -24,8 +24,8 @@ import attrs
 import pytest
 from lxml import etree
 
-from dxltools.agents import load_agent
-from dxltools.rewrite import rewrite_bytes
+from dxltools.agents.agent import load_agent
+from dxltools.rewrite.stream import rewrite_bytes
 from tests.clitools import (
     BTEX_UNIDS,
     COEX,

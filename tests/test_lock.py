@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from dxltools.files import find_inputs
-from dxltools.lock import (
+from dxltools.fs.files import find_inputs
+from dxltools.fs.lock import (
     LOCK_SUFFIX,
     LockError,
     PosixBackend,
@@ -30,7 +30,7 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="flock and unlink-whi
 HOLDER = """
 import sys
 from pathlib import Path
-from dxltools.lock import locked
+from dxltools.fs.lock import locked
 with locked(Path(sys.argv[1])):
     print("locked", flush=True)
     sys.stdin.readline()

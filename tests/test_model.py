@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dxltools.errors import DxlSyntaxError
-from dxltools.model import (
+from dxltools.dxl.model import (
     DateTime,
     DateTimeList,
     DxlDateTime,
@@ -18,6 +17,7 @@ from dxltools.model import (
     TextList,
     parse_note,
 )
+from dxltools.errors import DxlSyntaxError
 
 NOTE = (
     b"<document form='Domain'>\n"

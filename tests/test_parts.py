@@ -1,4 +1,4 @@
-"""Rewriting one file in parts (dxltools.parts): whatever the cuts, the result
+"""Rewriting one file in parts (dxltools.rewrite.parts): whatever the cuts, the result
 is byte for byte and report for report that of one pass, or that pass itself."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dxltools import parts as parts_module
-from dxltools.agents import AgentRun, AuditSpec, load_agent
+from dxltools.agents.agent import AgentRun, AuditSpec, load_agent
+from dxltools.cli.run import _OwnAudit
+from dxltools.dxl.scan import NOTE_START_RE
 from dxltools.errors import DxlError
-from dxltools.rewrite import RewriteReport, rewrite_file
-from dxltools.runner import _OwnAudit
-from dxltools.scan import NOTE_START_RE
+from dxltools.rewrite import parts as parts_module
+from dxltools.rewrite.stream import RewriteReport, rewrite_file
 from tests.clitools import COEX, FOREIGN, NAMES, copy, invoke, leftover_temporaries
 from tests.shared import fixture_files, real_dxl_files
 from tests.strategies import GenFile, domain_notes, dxl_files

@@ -6,8 +6,9 @@ import io
 
 import pytest
 
-from dxltools.progress import CountingReader, Progress
-from dxltools.scan import Scanner
+from dxltools.cli.progress import Progress
+from dxltools.dxl.scan import Scanner
+from dxltools.fs.counting import CountingReader
 from tests.shared import FIXTURES
 
 MB = 1_000_000

@@ -21,12 +21,12 @@ from dxltools import (
     rewrite_bytes,
     scan_bytes,
 )
-from dxltools.agents import load_agent
-from dxltools.edits import add_names, remove_item, remove_names, set_item
-from dxltools.model import ItemFlags, Text, TextList, parse_note
+from dxltools.agents.agent import load_agent
+from dxltools.dxl.model import ItemFlags, Text, TextList, parse_note
+from dxltools.dxl.scan import SegmentKind
+from dxltools.edit.edits import add_names, remove_item, remove_names, set_item
 from dxltools.names import canonicalize, name_key
-from dxltools.rewrite import RewriteResult
-from dxltools.scan import SegmentKind
+from dxltools.rewrite.stream import RewriteResult
 from tests.strategies import GenFile, GenNote, domain_notes, dxl_files, item_names, text_values
 
 SERVERS = {"servers_group": "AcmeMailServers", "admins_group": "LocalDomainAdmins"}
@@ -71,7 +71,7 @@ def test_no_op_returns_the_input_bytes(generated: GenFile) -> None:
 def test_split_is_the_same_in_any_chunk_size(generated: GenFile, chunk: int) -> None:
     import io
 
-    from dxltools.scan import Scanner
+    from dxltools.dxl.scan import Scanner
 
     assert list(Scanner(io.BytesIO(generated.data), chunk_size=chunk).segments()) == scan_bytes(
         generated.data

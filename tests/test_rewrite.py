@@ -24,8 +24,8 @@ from dxltools import (
     rewrite_bytes,
     rewrite_file,
 )
-from dxltools.model import ItemFlags
-from dxltools.scan import SegmentKind, scan_bytes
+from dxltools.dxl.model import ItemFlags
+from dxltools.dxl.scan import SegmentKind, scan_bytes
 from tests.shared import (
     FIXTURES,
     dtd_errors,

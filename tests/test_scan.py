@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dxltools.dxl.scan import Scanner, SegmentKind, element_layout, scan_bytes
 from dxltools.errors import DxlError, DxlSyntaxError, NotDxlError, UnsupportedInputError
-from dxltools.scan import Scanner, SegmentKind, element_layout, scan_bytes
 from tests.shared import FIXTURES, fixture_files, real_dxl_files, requires_shared
 
 INPUTS = real_dxl_files() + fixture_files()

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-import dxltools.show
+import dxltools.show.summary
+from dxltools.dxl.model import Note, note_from_segment, parse_note
+from dxltools.dxl.scan import Prolog, Segment
 from dxltools.errors import DxlError, DxlSyntaxError
-from dxltools.model import Note, note_from_segment, parse_note
-from dxltools.scan import Prolog, Segment
-from dxltools.show import (
+from dxltools.show.summary import (
     ItemSummary,
     NoteSummary,
     ShowOptions,
@@ -180,7 +180,7 @@ def test_notes_of_other_forms_are_never_parsed(
         parsed.append(segment.line)
         return note_from_segment(segment, prolog, source)
 
-    monkeypatch.setattr(dxltools.show, "note_from_segment", counting_parse)
+    monkeypatch.setattr(dxltools.show.summary, "note_from_segment", counting_parse)
     summaries(NAMES, ("Domain",))
     assert parsed == list(DOMAIN_LINES)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dxltools.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes, scan_bytes
+from dxltools.dxl.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes, scan_bytes
 from tests.shared import fixture_files, real_dxl_files
 from tests.strategies import GenFile, domain_notes, dxl_files
 

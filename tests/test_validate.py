@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from dxltools.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
-from dxltools.scan import scan_bytes
-from dxltools.validate import (
+from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
+from dxltools.dxl.scan import scan_bytes
+from dxltools.validate.check import (
     DtdResolver,
     FileCheck,
     Problem,
@@ -811,7 +811,7 @@ MEMORY_SCRIPT = textwrap.dedent(
     """
     import io, itertools, re, resource, sys
     from pathlib import Path
-    from dxltools.validate import iter_problems
+    from dxltools.validate.check import iter_problems
 
     class Export(io.RawIOBase):
         # names.dxl with its documents repeated, UNIDs made unique, made as it is read.

@@ -1,4 +1,4 @@
-"""A one-line progress bar on stderr for long runs, and a reader that feeds it.
+"""A one-line progress bar on stderr for long runs (fed by a ``CountingReader``).
 
 The bar is drawn only when its stream is a terminal (a job's log file never
 fills with carriage returns), only after a short delay (a quick run never
@@ -9,14 +9,10 @@ starts at column 0. When disabled, every method returns at once.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, BinaryIO, TextIO
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+from typing import TextIO
 
 DELAY = 0.5  # seconds before the first draw
 INTERVAL = 0.1  # seconds between two draws
@@ -133,37 +129,3 @@ class Progress:
         self.stream.write("\r" + text.ljust(self._width))
         self.stream.flush()
         self._width = max(self._width, len(text))
-
-
-class CountingReader(io.RawIOBase, BinaryIO):
-    """A read-only view of a binary stream that reports how much was read
-    (pass `progress.advance` to feed a bar).
-
-    The wrapped stream stays open when this reader is closed: its opener owns it.
-    """
-
-    def __init__(self, stream: IO[bytes], on_read: Callable[[int], None]) -> None:
-        super().__init__()
-        self.stream = stream
-        self.on_read = on_read
-        self.count = 0  # bytes read so far, for callers and tests
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        data = self.stream.read(-1 if size is None else size)
-        self._counted(len(data))
-        return data
-
-    def readinto(self, buffer: WriteableBuffer, /) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.stream.read(len(view))
-        view[: len(data)] = data
-        self._counted(len(data))
-        return len(data)
-
-    def _counted(self, nbytes: int) -> None:
-        if nbytes:
-            self.count += nbytes
-            self.on_read(nbytes)

@@ -27,7 +27,7 @@ from typing import NamedTuple, Protocol, TypeVar
 import attrs
 from lxml import etree
 
-from dxltools.model import Item, ItemFlags, Note, Number, Value, local_name, parse_fragment
+from dxltools.dxl.model import Item, ItemFlags, Note, Number, Value, local_name, parse_fragment
 from dxltools.names import (
     NameKind,
     canonicalize,
@@ -169,7 +169,7 @@ class ItemSource(Protocol):
     def items_named(self, name: str) -> Sequence[_Valued]: ...
 
 
-# What group_of and server_name_of read: enough for dxltools.model.read_items.
+# What group_of and server_name_of read: enough for dxltools.dxl.model.read_items.
 GROUP_ITEMS = frozenset({"form", "listname", "members", "grouptype"})
 SERVER_ITEMS = frozenset({"form", "servername"})
 

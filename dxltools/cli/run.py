@@ -23,19 +23,20 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 import attrs
 
-from dxltools.agents import Agent, AgentRun, AuditSpec, load_agent
-from dxltools.atomic import remove_stale_temporaries
+from dxltools.agents.agent import Agent, AgentRun, AuditSpec, load_agent
+from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
+from dxltools.cli.progress import Progress
+from dxltools.dxl.model import Note
+from dxltools.dxl.scan import Prolog, Segment
 from dxltools.errors import DxlError, UsageError
-from dxltools.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
-from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
-from dxltools.lock import locked
-from dxltools.model import Note
-from dxltools.progress import CountingReader, Progress
-from dxltools.rewrite import RewriteReport, rewrite_bytes, rewrite_file, rewrite_stream
-from dxltools.scan import Prolog, Segment
+from dxltools.fs.atomic import remove_stale_temporaries
+from dxltools.fs.counting import CountingReader
+from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
+from dxltools.fs.lock import locked
+from dxltools.rewrite.stream import RewriteReport, rewrite_bytes, rewrite_file, rewrite_stream
 
 if TYPE_CHECKING:
-    from dxltools.audit import Auditor
+    from dxltools.audit.collect import Auditor
 
 STDIN_NAME = "<stdin>"
 
@@ -91,7 +92,7 @@ class _OwnAudit:
 
     def __init__(self, spec: AuditSpec, source: str) -> None:
         # Imported here: most agents have no audit, and start-up counts on every run.
-        from dxltools.audit import INTEREST, Auditor
+        from dxltools.audit.collect import INTEREST, Auditor
 
         self.interest = INTEREST
         self.source = source
@@ -103,7 +104,7 @@ class _OwnAudit:
         self.auditor.add_segment(segment, prolog, self.source, note)
 
     def part_state(self) -> object:
-        """What one part of the file taught the audit (see :mod:`dxltools.parts`)."""
+        """What one part of the file taught the audit (see :mod:`dxltools.rewrite.parts`)."""
         return self.auditor
 
     def absorb_part(self, state: object) -> None:
@@ -279,7 +280,7 @@ def _outcomes(
                 reporter.say(f"{item.path}: waiting for another dxltools run to finish with it")
 
             hooks = Hooks(on_read=progress.advance, on_wait=waiting)
-            # One file and several jobs: the jobs share the file (dxltools.parts).
+            # One file and several jobs: the jobs share the file (dxltools.rewrite.parts).
             parts = options.jobs if len(files) == 1 else 1
             yield process_file(options, agent, item, hooks, parts)
             progress.file_done()

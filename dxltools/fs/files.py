@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 
 import attrs
 
-from dxltools.atomic import KEPT_SUFFIX, TEMP_SUFFIX
 from dxltools.errors import ReadError
+from dxltools.fs.atomic import KEPT_SUFFIX, TEMP_SUFFIX
 
 DEFAULT_INCLUDE = ("*.dxl", "*.xml")
 STDIN = "-"

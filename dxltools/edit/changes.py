@@ -1,7 +1,7 @@
 """Changes an edit asks for: immutable values that name items, never bytes.
 
-Edits are pure functions from a :class:`~dxltools.model.Note` to a sequence of
-these; :mod:`dxltools.splice` turns them into bytes.
+Edits are pure functions from a :class:`~dxltools.dxl.model.Note` to a sequence of
+these; :mod:`dxltools.edit.splice` turns them into bytes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from dxltools.model import Item, ItemFlags, Note
+from dxltools.dxl.model import Item, ItemFlags, Note
 
 
 def _preview(values: tuple[str, ...]) -> str:

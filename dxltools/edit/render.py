@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from dxltools.changes import NewItem
-from dxltools.model import ItemFlags
+from dxltools.dxl.model import ItemFlags
+from dxltools.edit.changes import NewItem
 
 # The order in which flags are written; the DTD does not care, readers do.
 _FLAG_ORDER = (

@@ -54,13 +54,20 @@ from typing import IO, Any, Protocol, TextIO
 
 import attrs
 
+from dxltools.cli.exits import EXIT_ERROR, EXIT_OK
+from dxltools.dxl.model import (
+    DateTime,
+    DateTimeList,
+    Item,
+    Note,
+    Number,
+    NumberList,
+    note_from_segment,
+)
+from dxltools.dxl.scan import Scanner, SegmentKind, parse_attributes
+from dxltools.dxl.select import NoteHead, by_form
 from dxltools.errors import DxlError
-from dxltools.exits import EXIT_ERROR, EXIT_OK
-from dxltools.files import find_inputs, read_error, reads_stdin
-from dxltools.model import DateTime, DateTimeList, Item, Note, Number, NumberList, note_from_segment
-from dxltools.rewrite import NoteHead
-from dxltools.scan import Scanner, SegmentKind, parse_attributes
-from dxltools.select import by_form
+from dxltools.fs.files import find_inputs, read_error, reads_stdin
 
 STDIN_SOURCE = "<stdin>"
 VALUE_SEPARATOR = "; "

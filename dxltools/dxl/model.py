@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 import attrs
 from lxml import etree
 
+from dxltools.dxl.scan import ElementLayout, Prolog, Segment, SegmentKind, element_layout
 from dxltools.errors import DxlSyntaxError, UnsupportedInputError
-from dxltools.scan import ElementLayout, Prolog, Segment, SegmentKind, element_layout
 
 _WRAPPER = "dxltools-note"
 

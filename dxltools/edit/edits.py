@@ -1,7 +1,7 @@
 """Edits: pure functions from a Note to the changes it needs.
 
 Each action is a factory taking its parameters and returning an
-:data:`~dxltools.changes.Edit`. An edit that finds a note already as it should
+:data:`~dxltools.edit.changes.Edit`. An edit that finds a note already as it should
 be returns no change, which is what makes every run idempotent. Item names
 compare case-insensitively, as in Notes.
 """
@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import attrs
 
-from dxltools.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
+from dxltools.dxl.model import Item, ItemFlags, Note, Text, TextList
+from dxltools.edit.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
 from dxltools.errors import EditError
-from dxltools.model import Item, ItemFlags, Note, Text, TextList
 from dxltools.names import canonicalize, name_key, unique_names
 
 READERS_FLAGS = ItemFlags(readers=True)

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import attrs
 
-from dxltools.rewrite import NoteHead
-from dxltools.scan import Interest
+from dxltools.dxl.scan import Interest
+
+
+@attrs.frozen
+class NoteHead:
+    """What is known of a note before it is parsed: its tag and start-tag attributes."""
+
+    tag: str
+    attributes: Mapping[str, str]
+
+
+Select = Callable[[NoteHead], bool]
 
 
 @attrs.frozen

@@ -18,11 +18,11 @@ from typing import Any, cast
 
 import attrs
 
-from dxltools import edits
-from dxltools.changes import ByteChange, Change, Edit, Warn
+from dxltools.dxl.model import ItemFlags, Note
+from dxltools.dxl.select import FormSelect
+from dxltools.edit import edits
+from dxltools.edit.changes import ByteChange, Change, Edit, Warn
 from dxltools.errors import DxlError
-from dxltools.model import ItemFlags, Note
-from dxltools.select import FormSelect
 
 _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -164,7 +164,7 @@ class AgentRun:
         return self.agent.apply(note)
 
     def part_state(self) -> object:
-        """What one part of a file taught this run (see :mod:`dxltools.parts`)."""
+        """What one part of a file taught this run (see :mod:`dxltools.rewrite.parts`)."""
         return (self.selected, self.seen)
 
     def absorb_part(self, state: object) -> None:

@@ -31,10 +31,8 @@ from typing import IO, Any, Literal, TextIO
 import attrs
 from lxml import etree
 
-from dxltools.errors import DxlError, NotDxlError, UnsupportedInputError, UsageError
-from dxltools.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
-from dxltools.files import find_inputs, read_error, reads_stdin
-from dxltools.scan import (
+from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
+from dxltools.dxl.scan import (
     NOTE_TAGS,
     ElementLayout,
     Prolog,
@@ -43,6 +41,8 @@ from dxltools.scan import (
     SegmentKind,
     element_layout,
 )
+from dxltools.errors import DxlError, NotDxlError, UnsupportedInputError, UsageError
+from dxltools.fs.files import find_inputs, read_error, reads_stdin
 
 CHUNK_SIZE = 1 << 20
 STDIN_NAME = "<stdin>"

@@ -10,18 +10,14 @@ from __future__ import annotations
 import io
 import os
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
 import attrs
 
-from dxltools.atomic import FileStamp, Watched, atomic_output
-from dxltools.changes import ByteChange, Edit, Warn
-from dxltools.errors import DxlError, VerifyError
-from dxltools.model import Note, note_from_segment
-from dxltools.progress import CountingReader
-from dxltools.scan import (
+from dxltools.dxl.model import Note, note_from_segment
+from dxltools.dxl.scan import (
     Interest,
     PartStart,
     Prolog,
@@ -30,22 +26,16 @@ from dxltools.scan import (
     SegmentKind,
     parse_attributes,
 )
-from dxltools.splice import splice
-from dxltools.verify import verify_note
+from dxltools.dxl.select import NoteHead, Select
+from dxltools.edit.changes import ByteChange, Edit, Warn
+from dxltools.edit.splice import splice
+from dxltools.edit.verify import verify_note
+from dxltools.errors import DxlError, VerifyError
+from dxltools.fs.atomic import FileStamp, Watched, atomic_output
+from dxltools.fs.counting import CountingReader
 
 if TYPE_CHECKING:
-    from dxltools.parts import PartState
-
-
-@attrs.frozen
-class NoteHead:
-    """What is known of a note before it is parsed: its tag and start-tag attributes."""
-
-    tag: str
-    attributes: Mapping[str, str]
-
-
-Select = Callable[[NoteHead], bool]
+    from dxltools.rewrite.parts import PartState
 
 
 class Tap(Protocol):
@@ -181,7 +171,7 @@ class _Rewriter:
 
 def _interest_of(select: Select | None) -> Interest | None:
     """The notes a selection may want, when it can say so from forms alone
-    (:class:`dxltools.select.FormSelect`): the others are never split out."""
+    (:class:`dxltools.dxl.select.FormSelect`): the others are never split out."""
     interest = getattr(select, "interest", None)
     return interest if isinstance(interest, Interest) else None
 
@@ -215,7 +205,7 @@ def rewrite_part(
     part: PartStart | None,
     stop: int | None,
 ) -> RewriteReport:
-    """:func:`rewrite_stream` of one part of a file (see :mod:`dxltools.parts`):
+    """:func:`rewrite_stream` of one part of a file (see :mod:`dxltools.rewrite.parts`):
     from `part` (None: the file's start) to `stop` (None: its end)."""
     return _Rewriter(edit, select, source, tap).run(source_stream, output, part, stop)
 
@@ -254,7 +244,7 @@ def check_written(stream: IO[bytes], written: Sequence[Written], source: str) ->
 
     Its structure needs no second split: it is the input's segments, split and
     checked on the way in, in order, with every changed note re-parsed
-    (:func:`dxltools.verify.verify_note`). What is left to check is that the
+    (:func:`dxltools.edit.verify.verify_note`). What is left to check is that the
     file holds them, which a read-back and a CRC-32 do at a tenth of the cost
     of splitting again."""
     stream.seek(0)
@@ -334,7 +324,7 @@ def rewrite_file(
     ``NAME.dxltools-new`` and a :class:`WriteError` says so.
 
     `parts` > 1 lets a large file be rewritten in up to that many processes
-    (:mod:`dxltools.parts`), with the same result; `keep` must then hold every
+    (:mod:`dxltools.rewrite.parts`), with the same result; `keep` must then hold every
     stateful helper of `edit`, `select` and `tap` (a `tap` not in it keeps
     the rewrite in one process).
     """
@@ -350,7 +340,7 @@ def rewrite_file(
             target, mode_from=source_path, backup=backup, source=source, watch=watch
         ) as temporary:
             # Imported here: parts builds on this module.
-            from dxltools.parts import rewrite_in_parts
+            from dxltools.rewrite.parts import rewrite_in_parts
 
             in_parts = rewrite_in_parts(
                 source_path,

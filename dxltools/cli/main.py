@@ -11,11 +11,11 @@ from typing import Any, NoReturn, TextIO, TypeVar
 import click
 
 from dxltools import __version__
-from dxltools.agents import bundled_agents, describe_agent
-from dxltools.config import Config, find_config
+from dxltools.agents.agent import bundled_agents, describe_agent
+from dxltools.cli.config import Config, find_config
+from dxltools.cli.interrupt import Terminated, graceful_termination
+from dxltools.cli.run import RunOptions, parse_settings, run_agent
 from dxltools.errors import DxlError, UsageError
-from dxltools.interrupt import Terminated, graceful_termination
-from dxltools.runner import RunOptions, parse_settings, run_agent
 
 REPORT_URL = "https://github.com/dxltools/dxltools/issues"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,7 +175,7 @@ def show(
 ) -> None:
     """One line per note: form, UNID, domain, servers, readers and authors items."""
     config = _config()
-    from dxltools.show import ShowOptions, run_show  # imported when used: start-up counts
+    from dxltools.show.summary import ShowOptions, run_show  # imported when used: start-up counts
 
     options = ShowOptions(
         paths=paths,
@@ -224,7 +224,7 @@ def audit(
             raise UsageError("--set goes with --after AGENT", source="dxltools audit")
     except DxlError as error:
         _fail(error)
-    from dxltools.audit_command import AuditOptions, run_audit  # imported when used
+    from dxltools.cli.audit import AuditOptions, run_audit  # imported when used
 
     options = AuditOptions(
         paths=paths,
@@ -263,7 +263,7 @@ def validate(
     is not well-formed DXL at all.
     """
     config = _config()
-    from dxltools.validate import ValidateOptions, run_validate  # imported when used
+    from dxltools.validate.check import ValidateOptions, run_validate  # imported when used
 
     options = ValidateOptions(
         paths=paths,

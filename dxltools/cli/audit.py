@@ -15,18 +15,18 @@ from typing import IO, TextIO
 
 import attrs
 
-from dxltools.agents import Agent, load_agent
-from dxltools.audit import (
+from dxltools.agents.agent import Agent, load_agent
+from dxltools.audit.collect import (
     DEFAULT_DOMAIN_TYPE,
     DEFAULT_SERVER_ITEMS,
     Auditor,
     audit_to_json,
     write_audit,
 )
+from dxltools.cli.exits import EXIT_ERROR
 from dxltools.errors import DxlError
-from dxltools.exits import EXIT_ERROR
-from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
-from dxltools.rewrite import rewrite_bytes
+from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
+from dxltools.rewrite.stream import rewrite_bytes
 
 STDIN_NAME = "<stdin>"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from dxltools.changes import ByteChange, InsertItem, RemoveItem, ReplaceItem
+from dxltools.dxl.model import Note, parse_note
+from dxltools.edit.changes import ByteChange, InsertItem, RemoveItem, ReplaceItem
 from dxltools.errors import DxlError, VerifyError
-from dxltools.model import Note, parse_note
 
 
 def verify_note(old: Note, new_data: bytes, changes: Sequence[ByteChange], source: str) -> Note:

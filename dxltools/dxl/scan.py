@@ -106,7 +106,7 @@ class Prolog:
 
 @attrs.frozen
 class PartStart:
-    """Where a scanner that reads a part of an input (see :mod:`dxltools.parts`)
+    """Where a scanner that reads a part of an input (see :mod:`dxltools.rewrite.parts`)
     begins: a boundary between the root's children, its line and line start,
     and what the first part learnt of the file."""
 

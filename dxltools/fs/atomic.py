@@ -48,7 +48,7 @@ class TemporaryOutput:
 
     def another(self) -> Path:
         """A further empty temporary file beside the target, for a part of the
-        output (:mod:`dxltools.parts`); the caller removes it."""
+        output (:mod:`dxltools.rewrite.parts`); the caller removes it."""
         handle, path = _temporary_beside(self.target)
         os.close(handle)
         return path
@@ -242,7 +242,7 @@ def _umask() -> int:
 def remove_stale_temporaries(target: Path) -> list[Path]:
     """Remove the temporary files a killed run left beside `target`.
 
-    Only safe while holding the target's lock (see :mod:`dxltools.lock`): the
+    Only safe while holding the target's lock (see :mod:`dxltools.fs.lock`): the
     run that made such a file would have held the lock, so it is gone. The
     name must be exactly ``.NAME.RANDOM.dxltools-tmp`` (the random part holds
     no dot), so the temporary files of ``NAME.old.dxl``, which another run may

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dxltools.changes import ByteChange, InsertItem, RemoveItem, ReplaceItem
+from dxltools.dxl.model import Note
+from dxltools.edit.changes import ByteChange, InsertItem, RemoveItem, ReplaceItem
+from dxltools.edit.render import render_item
 from dxltools.errors import EditError
-from dxltools.model import Note
-from dxltools.render import render_item
 
 _SPACE = b" \t\r\n"
 

@@ -4,7 +4,7 @@ which documents each server sees, which one it uses first, and what is wrong.
 Each input is read once, in chunks, with the splitter. Only Server, Group and Domain
 documents and the database ``<acl>`` are parsed, and only what the audit needs is
 kept, so memory follows the number of those documents, not the size of the files:
-Group documents as numbers into a table of names (:class:`~dxltools.access.GroupStore`),
+Group documents as numbers into a table of names (:class:`~dxltools.access.resolver.GroupStore`),
 each distinct server view of a domain and list of readers once.
 
 Layered by input kind: :func:`audit_streams` (file objects), :func:`audit_bytes`
@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from dxltools.access import (
+from dxltools.access.resolver import (
     EVERYONE,
     GROUP_ITEMS,
     SERVER_ITEMS,
@@ -38,14 +38,13 @@ from dxltools.access import (
     parse_acl,
     server_name_of,
 )
-from dxltools.edits import coexistence_server
-from dxltools.exits import EXIT_FOUND, EXIT_OK
-from dxltools.files import read_error
-from dxltools.model import DxlDateTime, Note, NoteItems, note_from_segment, read_items
+from dxltools.cli.exits import EXIT_FOUND, EXIT_OK
+from dxltools.dxl.model import DxlDateTime, Note, NoteItems, note_from_segment, read_items
+from dxltools.dxl.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
+from dxltools.dxl.select import NoteHead, by_form
+from dxltools.edit.edits import coexistence_server
+from dxltools.fs.files import read_error
 from dxltools.names import canonicalize, name_key
-from dxltools.rewrite import NoteHead
-from dxltools.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
-from dxltools.select import by_form
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -328,7 +327,7 @@ class Auditor:
 
     def absorb(self, later: Auditor) -> None:
         """Take in what `later` read of the inputs that follow this one's (the
-        same file's next part, see :mod:`dxltools.parts`): as if this auditor
+        same file's next part, see :mod:`dxltools.rewrite.parts`): as if this auditor
         had read them itself."""
         for source in later.sources:
             if not self.sources or self.sources[-1] != source:

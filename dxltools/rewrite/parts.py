@@ -29,11 +29,18 @@ from typing import IO, Protocol, cast
 
 import attrs
 
-from dxltools.atomic import TemporaryOutput
-from dxltools.changes import Edit
+from dxltools.dxl.scan import NOTE_START_RE, PartStart, Prolog, Scanner, SegmentKind
+from dxltools.dxl.select import Select
+from dxltools.edit.changes import Edit
 from dxltools.errors import DxlError
-from dxltools.rewrite import DigestingWriter, RewriteReport, Select, Tap, Written, rewrite_part
-from dxltools.scan import NOTE_START_RE, PartStart, Prolog, Scanner, SegmentKind
+from dxltools.fs.atomic import TemporaryOutput
+from dxltools.rewrite.stream import (
+    DigestingWriter,
+    RewriteReport,
+    Tap,
+    Written,
+    rewrite_part,
+)
 
 # Below this many bytes a part costs more in process start-up than it saves.
 MIN_PART_BYTES = 16 << 20

@@ -1,0 +1,1 @@
+"""Agents: the agent model and the TOML loader of agent definitions."""

@@ -1,0 +1,1 @@
+"""The audit of Foreign Domain documents: what it collects, its rules, its report."""

@@ -1,0 +1,1 @@
+"""The command line: the only code that imports click, prints, or knows exit statuses."""

@@ -1,0 +1,1 @@
+"""Bytes to notes: the splitter (scan), the note model and safe parser (model), selection."""

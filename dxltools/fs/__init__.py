@@ -1,0 +1,1 @@
+"""The file system: atomic writes, locks, finding input files, counting reads."""

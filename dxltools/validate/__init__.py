@@ -1,0 +1,1 @@
+"""The streaming well-formedness, structure and DTD checker."""
