@@ -70,3 +70,19 @@ class ReadError(DxlError, OSError):
 
 class UsageError(DxlError, ValueError):
     """The command line asks for something that cannot be done."""
+
+
+class AgentError(DxlError, ValueError):
+    """An agent file or an agent parameter is wrong."""
+
+
+class AuditRefusal(DxlError, ValueError):
+    """An agent's result failed the agent's own audit; nothing was written."""
+
+
+class ConfigError(DxlError, ValueError):
+    """A settings file cannot be read, or holds an unknown key or a wrong value."""
+
+
+class LockError(DxlError, OSError):
+    """The file is locked by another dxltools run, or its lock cannot be taken."""

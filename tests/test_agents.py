@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from dxltools import EditError, rewrite_bytes
-from dxltools.agents.agent import AgentError, load_agent
+from dxltools.agents import load_agent
 from dxltools.dxl.model import ItemFlags, parse_note
 from dxltools.edit.edits import add_names, remove_names, set_item, set_readers
+from dxltools.errors import AgentError
 from dxltools.rewrite.stream import RewriteResult
 from tests.shared import FIXTURES, dtd_errors, dtd_path_for, fixture_files, requires_schemas
 

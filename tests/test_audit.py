@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given
 
-from dxltools.agents.agent import load_agent
+from dxltools.agents import load_agent
 from dxltools.audit.collect import (
     Auditor,
     AuditReport,

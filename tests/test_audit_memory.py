@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 from dxltools.access.resolver import Access, Directory, Group, GroupStore, NameTable
-from dxltools.agents.agent import load_agent
+from dxltools.agents import load_agent
 from dxltools.audit.collect import AuditReport, audit_bytes, audit_files, format_audit, write_audit
 from dxltools.names import canonicalize, name_key, name_kind
 from dxltools.rewrite.stream import rewrite_bytes

@@ -7,7 +7,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-from dxltools.cli.config import Config, ConfigError, find_config, load_config
+from dxltools.cli.config import Config, find_config, load_config
+from dxltools.errors import ConfigError
 
 FULL = """\
 include = ["*.dxl", "exports/*.xml"]

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from dxltools import rewrite_file
-from dxltools.agents.agent import load_agent
+from dxltools.agents import load_agent
 from dxltools.errors import WriteError
 from dxltools.fs.atomic import KEPT_SUFFIX, remove_stale_temporaries
 from dxltools.rewrite import stream as rewrite_module

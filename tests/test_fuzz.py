@@ -27,7 +27,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
-from dxltools.agents.agent import AgentRun, bundled_agents, load_agent
+from dxltools.agents import AgentRun, bundled_agents, load_agent
 from dxltools.dxl.model import note_from_segment
 from dxltools.dxl.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.dxl.select import FormSelect, NoteHead

@@ -24,7 +24,7 @@ import attrs
 import pytest
 from lxml import etree
 
-from dxltools.agents.agent import load_agent
+from dxltools.agents import load_agent
 from dxltools.rewrite.stream import rewrite_bytes
 from tests.clitools import (
     BTEX_UNIDS,

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from dxltools.errors import LockError
 from dxltools.fs.files import find_inputs
 from dxltools.fs.lock import (
     LOCK_SUFFIX,
-    LockError,
     PosixBackend,
     WindowsBackend,
     lock_path,

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dxltools.agents.agent import AgentRun, AuditSpec, load_agent
+from dxltools.agents import AgentRun, AuditSpec, load_agent
 from dxltools.cli.run import _OwnAudit
 from dxltools.dxl.scan import NOTE_START_RE
 from dxltools.errors import DxlError

@@ -21,7 +21,7 @@ from dxltools import (
     rewrite_bytes,
     scan_bytes,
 )
-from dxltools.agents.agent import load_agent
+from dxltools.agents import load_agent
 from dxltools.dxl.model import ItemFlags, Text, TextList, parse_note
 from dxltools.dxl.scan import SegmentKind
 from dxltools.edit.edits import add_names, remove_item, remove_names, set_item

@@ -38,7 +38,6 @@ from dxltools.access.resolver import (
     parse_acl,
     server_name_of,
 )
-from dxltools.cli.exits import EXIT_FOUND, EXIT_OK
 from dxltools.dxl.model import DxlDateTime, Note, NoteItems, note_from_segment, read_items
 from dxltools.dxl.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.dxl.select import NoteHead, by_form
@@ -239,8 +238,9 @@ class AuditReport:
 
     @property
     def exit_code(self) -> int:
-        """1 when any problem was found, else 0 (as ``--check`` does)."""
-        return EXIT_OK if self.ok else EXIT_FOUND
+        """1 when any problem was found, else 0: the status ``dxltools audit`` exits with
+        (kept for library callers; the command maps :attr:`ok` through ``cli.exits``)."""
+        return 0 if self.ok else 1
 
     def domain(self, name: str) -> DomainAudit | None:
         key = name.casefold()

@@ -15,7 +15,7 @@ from typing import IO, TextIO
 
 import attrs
 
-from dxltools.agents.agent import Agent, load_agent
+from dxltools.agents import Agent, load_agent
 from dxltools.audit.collect import (
     DEFAULT_DOMAIN_TYPE,
     DEFAULT_SERVER_ITEMS,
@@ -23,7 +23,7 @@ from dxltools.audit.collect import (
     audit_to_json,
     write_audit,
 )
-from dxltools.cli.exits import EXIT_ERROR
+from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
 from dxltools.errors import DxlError
 from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.rewrite.stream import rewrite_bytes
@@ -90,4 +90,4 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")
         write_audit(report, stdout)  # a domain at a time: the text is large
-    return report.exit_code
+    return EXIT_OK if report.ok else EXIT_FOUND

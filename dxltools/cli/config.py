@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from dxltools.errors import DxlError
+from dxltools.errors import ConfigError
 
 CONFIG_NAME = "dxltools.toml"
 PYPROJECT_NAME = "pyproject.toml"
@@ -35,10 +35,6 @@ _KEYS = frozenset({"include", "exclude", "jobs", "agents"})
 # tomllib's messages end with "(at line 3, column 7)"; Python 3.11 has no attribute for it.
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _AT_END = " (at end of document)"
-
-
-class ConfigError(DxlError, ValueError):
-    """A settings file cannot be read, or holds an unknown key or a wrong value."""
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 import click
 
 from dxltools import __version__
-from dxltools.agents.agent import bundled_agents, describe_agent
+from dxltools.agents import bundled_agents, describe_agent
 from dxltools.cli.config import Config, find_config
 from dxltools.cli.interrupt import Terminated, graceful_termination
 from dxltools.cli.run import RunOptions, parse_settings, run_agent

@@ -23,12 +23,12 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 import attrs
 
-from dxltools.agents.agent import Agent, AgentRun, AuditSpec, load_agent
+from dxltools.agents import Agent, AgentRun, AuditSpec, load_agent
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
 from dxltools.cli.progress import Progress
 from dxltools.dxl.model import Note
 from dxltools.dxl.scan import Prolog, Segment
-from dxltools.errors import DxlError, UsageError
+from dxltools.errors import AuditRefusal, DxlError, UsageError
 from dxltools.fs.atomic import remove_stale_temporaries
 from dxltools.fs.counting import CountingReader
 from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
@@ -80,10 +80,6 @@ class FileOutcome:
     report: RewriteReport | None = None
     error: str | None = None
     stdout: bytes = attrs.field(default=b"", repr=False)
-
-
-class AuditRefusal(DxlError, ValueError):
-    """An agent's result failed the agent's own audit; nothing was written."""
 
 
 class _OwnAudit:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol, cast
 
-from dxltools.errors import DxlError
+from dxltools.errors import LockError
 
 LOCK_SUFFIX = ".dxltools-lock"
 _POLL_FIRST = 0.01  # seconds between tries while waiting, doubling up to _POLL_MAX
@@ -36,10 +36,6 @@ _POLL_MAX = 0.25
 _OPEN_FLAGS = (
     getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOINHERIT", 0) | getattr(os, "O_BINARY", 0)
 )
-
-
-class LockError(DxlError, OSError):
-    """The file is locked by another dxltools run, or its lock cannot be taken."""
 
 
 class Backend(Protocol):
