@@ -38,7 +38,7 @@ import pytest
 
 from dxltools.agents.agent import bundled_agents, load_agent
 from dxltools.rewrite.stream import rewrite_bytes
-from tests.shared import FIXTURES
+from tests.shared import FIXTURES, dtd_errors, dtd_path_for, requires_schemas
 
 CASES = Path(__file__).resolve().parent / "cases"
 _SIDE_KEYS = {"description", "fixture", "set", "warnings"}
@@ -177,3 +177,15 @@ def test_fixture_copies_are_still_the_fixture(agent: str, name: str) -> None:
         f"fixtures/{case.fixture} changed: copy it to {case.input.name} and review "
         f"{case.output.name} again"
     )
+
+
+@requires_schemas
+@pytest.mark.parametrize(("agent", "name"), CASE_PARAMS)
+def test_case_files_are_dtd_valid(agent: str, name: str) -> None:
+    """Inputs and expected outputs are exports Domino would import (the DTD their DOCTYPE names)."""
+    case = load_case(agent, name)
+    for path in (case.input, case.output):
+        data = path.read_bytes()
+        dtd = dtd_path_for(data)
+        assert dtd is not None, f"{path.name}: no DTD of ../shared/dxl-schemas named"
+        assert dtd_errors(data, dtd) == [], path.name
