@@ -6,10 +6,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit clean
 
+# The editable install maps the package dxltools.bundled_agents to the top-level agents/
+# folder (package-dir in pyproject.toml), so setuptools serves the clone through an import
+# hook instead of a plain .pth, and then always emits an "InformationOnly" note ("Please be
+# careful with folders in your working directory with the same name as your package"),
+# which pip 25+ prints even with --quiet. Here the only folder of that name is the package
+# itself: the filter hides exactly that note (its title), no other warning.
+EDITABLE_NOTE := ignore:Editable installation.:UserWarning
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS='$(EDITABLE_NOTE)' $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 DEMO_FILE := fixtures/names.dxl
