@@ -36,7 +36,7 @@ from typing import Any
 import attrs
 import pytest
 
-from dxltools.agents.agent import bundled_agents, load_agent
+from dxltools.agents import bundled_agents, load_agent
 from dxltools.rewrite.stream import rewrite_bytes
 from tests.shared import FIXTURES, dtd_errors, dtd_path_for, requires_schemas
 
