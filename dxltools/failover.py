@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from dxltools.names import name_key
+from dxltools.names import canonicalize, name_key
 
 if TYPE_CHECKING:
     from dxltools.audit import DomainAudit, DomainDocument
@@ -164,13 +164,18 @@ class _Directory:
             for view in audit.servers
         }
 
-    def _spelled(self, server: str | None) -> str | None:
-        return None if server is None else self.spelling.get(name_key(server), server)
+    def spelled(self, server: str) -> str:
+        """`server` as the directory spells it (canonical when the directory lacks it)."""
+        return self.spelling.get(name_key(server)) or canonicalize(server)
 
     def _document(self, document: DomainDocument) -> _Document:
         mail = document.mail_server or document.calendar_server
         calendar = document.calendar_server or document.mail_server
-        return _Document(document.label, self._spelled(mail), self._spelled(calendar))
+        return _Document(
+            document.label,
+            None if mail is None else self.spelled(mail),
+            None if calendar is None else self.spelled(calendar),
+        )
 
     def view(self, server: str) -> tuple[_Document, ...]:
         return self.views.get(name_key(server), ())
@@ -265,7 +270,7 @@ def simulate(audit: DomainAudit, down: Iterable[str] = ()) -> FailoverScenario:
 
 
 def _simulate(directory: _Directory, down: Iterable[str]) -> FailoverScenario:
-    names = _sorted(down)
+    names = _sorted(directory.spelled(server) for server in down)
     routes = _Routes(directory, names)
     up = [s for s in _sorted(directory.servers) if name_key(s) not in routes.down]
     return FailoverScenario(directory.domain, names, tuple(routes.route(s) for s in up))

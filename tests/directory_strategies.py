@@ -197,7 +197,9 @@ def _members(draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...])
 
 
 @st.composite
-def _documents(draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...]) -> GenDocument:
+def _documents(
+    draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...], mail_elsewhere: bool
+) -> GenDocument:
     index = draw(st.integers(0, 0xFFFF))
     items = draw(
         st.lists(
@@ -213,19 +215,24 @@ def _documents(draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...
     own = draw(st.sampled_from(servers))
     calendar = draw(st.sampled_from([own, abbreviate(own), None]))
     day = draw(st.integers(1, 3))  # few distinct days, so equal times happen
+    mail = draw(st.sampled_from([own, None])) if calendar else own
+    if mail_elsewhere and calendar and draw(st.booleans()):
+        mail = draw(_written(draw(st.sampled_from(servers))))  # a relay, or a loop
     return GenDocument(
         unid=f"D0C{index:029X}",
         modified=f"2023010{day}T120000,00+01",
-        mail_server=draw(st.sampled_from([own, None])) if calendar else own,
+        mail_server=mail,
         calendar_server=calendar,
         items=tuple(items),
     )
 
 
 @st.composite
-def directories(draw: st.DrawFn) -> GenDirectory:
+def directories(draw: st.DrawFn, mail_elsewhere: bool = False) -> GenDirectory:
     """A directory with servers, nested (sometimes cyclic) groups, an ACL with roles held
-    by names, groups and wildcards, and one to three Foreign Domain documents."""
+    by names, groups and wildcards, and one to three Foreign Domain documents.
+    `mail_elsewhere`: a document's MailServer may name another server than its
+    CalendarServer (a relay, or the other coexistence server: mail loops)."""
     servers = tuple(draw(st.lists(st.sampled_from(SERVER_POOL), min_size=1, unique=True)))
     group_names = tuple(
         draw(st.lists(st.sampled_from(GROUP_POOL), min_size=1, max_size=4, unique=True))
@@ -252,7 +259,9 @@ def directories(draw: st.DrawFn) -> GenDirectory:
     if draw(st.booleans()):
         entries.append(GenAclEntry("-Default-", draw(held), default=True))
     unique_entries = {entry.name.casefold(): entry for entry in entries}
-    documents = draw(st.lists(_documents(servers, group_names), min_size=1, max_size=3))
+    documents = draw(
+        st.lists(_documents(servers, group_names, mail_elsewhere), min_size=1, max_size=3)
+    )
     unique_documents = {document.unid: document for document in documents}
     return GenDirectory(
         servers,
