@@ -198,7 +198,11 @@ def _members(draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...])
 
 @st.composite
 def _documents(
-    draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...], mail_elsewhere: bool
+    draw: st.DrawFn,
+    servers: tuple[str, ...],
+    groups: tuple[str, ...],
+    mail_elsewhere: bool,
+    owner: str | None = None,
 ) -> GenDocument:
     index = draw(st.integers(0, 0xFFFF))
     items = draw(
@@ -212,7 +216,7 @@ def _documents(
             max_size=4,
         )
     )
-    own = draw(st.sampled_from(servers))
+    own = owner if owner is not None else draw(st.sampled_from(servers))
     calendar = draw(st.sampled_from([own, abbreviate(own), None]))
     day = draw(st.integers(1, 3))  # few distinct days, so equal times happen
     mail = draw(st.sampled_from([own, None])) if calendar else own
@@ -271,3 +275,16 @@ def directories(draw: st.DrawFn, mail_elsewhere: bool = False) -> GenDirectory:
         tuple(unique_documents.values()),
         draw(st.booleans()),
     )
+
+
+@st.composite
+def high_availability(draw: st.DrawFn) -> GenDirectory:
+    """A :func:`directories` directory with two or three coexistence servers more, each
+    with a Foreign Domain document of its own (its items drawn as any other's)."""
+    base = draw(directories())
+    owners = draw(st.lists(st.sampled_from(SERVER_POOL), min_size=2, max_size=3, unique=True))
+    servers = tuple(dict.fromkeys((*base.servers, *owners)))
+    groups = tuple(group.name for group in base.groups)
+    documents = [draw(_documents(servers, groups, False, owner)) for owner in owners]
+    unique = {document.unid: document for document in (*base.documents, *documents)}
+    return attrs.evolve(base, servers=servers, documents=tuple(unique.values()))

@@ -90,6 +90,8 @@ def test_the_guides_case_without_readers_fields_mail_survives_free_busy_fails() 
     reason = f"fails at {B}: {B} sees the document of {A} first and does not relay"
     assert [route.free_busy_failure for route in a_down.routes] == [reason, reason]
     assert [route.free_busy_target for route in a_down.routes] == [B, B]
+    # B's connector sees both documents: it logs 'Multiple documents detected'.
+    assert [route.warned_at for route in a_down.routes] == [B, B]
     assert (a_down.mail_ok, a_down.free_busy_ok) == (True, False)
     assert routes(scenario_with(failover, B)) == {A: (A, A), M: (A, A)}
     assert verdict(failover) == (
@@ -102,6 +104,7 @@ def test_the_guides_case_with_readers_fields_survives() -> None:
     failover = failover_of(own(UA, NEWER, A, True), own(UB, OLDER, B, True))
     assert routes(scenario_with(failover)) == {A: (A, A), B: (B, B), M: (A, A)}
     assert routes(scenario_with(failover, A)) == {B: (B, B), M: (B, B)}
+    assert [route.warned_at for route in scenario_with(failover, A).routes] == [None, None]
     assert routes(scenario_with(failover, B)) == {A: (A, A), M: (A, A)}
     assert all(s.mail_ok and s.free_busy_ok for s in failover.scenarios)
     assert verdict(failover) == "survives the loss of any one coexistence server (mail, free/busy)"
@@ -346,3 +349,7 @@ def test_simulate_lists_every_server_that_is_up_sorted_by_name() -> None:
     assert [route.server for route in scenario.routes] == [A, B, M]
     assert scenario.label == f"{X} down"
     assert simulate(audit).label == "nothing down"
+    two = simulate(audit, ("mail1/acme", A))
+    assert two.down == (A, M)
+    assert two.label == f"{A}, {M} down"
+    assert [route.server for route in two.routes] == [B, X]
