@@ -148,21 +148,36 @@ class _Document:
     label: str
     mail: str | None  # the mail server (directory spelling), None: names no server
     calendar: str | None
+    mail_key: str | None  # their name_key, worked out once
+    calendar_key: str | None
+
+    def target(self, kind: RouteKind) -> tuple[str | None, str | None]:
+        if kind is RouteKind.MAIL:
+            return self.mail, self.mail_key
+        return self.calendar, self.calendar_key
+
+
+_View = tuple[_Document, ...]
 
 
 class _Directory:
     """One domain's documents and every server's view of it, read once for all its
-    scenarios."""
+    scenarios. Equal views are one tuple, as the audit keeps them."""
 
     def __init__(self, audit: DomainAudit) -> None:
         self.domain = audit.domain
-        self.servers = audit.views.servers
+        views = audit.views
+        self.servers = views.servers
         self.spelling = {name_key(server): server for server in self.servers}
         documents = {item.document.label: self._document(item.document) for item in audit.documents}
-        self.views = {
-            name_key(view.server): tuple(documents[label] for label in view.visible)
-            for view in audit.servers
+        distinct = [tuple(documents[label] for label in fields[0]) for fields in views.distinct]
+        self.views: dict[str, _View] = {
+            name_key(server): distinct[number]
+            for server, number in zip(self.servers, views.chosen, strict=True)
         }
+        named = (key for d in documents.values() for key in (d.mail_key, d.calendar_key))
+        self.named = frozenset(key for key in named if key is not None)
+        self.order = _sorted(self.servers)
 
     def spelled(self, server: str) -> str:
         """`server` as the directory spells it (canonical when the directory lacks it)."""
@@ -171,32 +186,44 @@ class _Directory:
     def _document(self, document: DomainDocument) -> _Document:
         mail = document.mail_server or document.calendar_server
         calendar = document.calendar_server or document.mail_server
-        return _Document(
-            document.label,
-            None if mail is None else self.spelled(mail),
-            None if calendar is None else self.spelled(calendar),
-        )
+        mail = None if mail is None else self.spelled(mail)
+        calendar = None if calendar is None else self.spelled(calendar)
+        keys = (None if name is None else name_key(name) for name in (mail, calendar))
+        return _Document(document.label, mail, calendar, *keys)
 
-    def view(self, server: str) -> tuple[_Document, ...]:
+    def view(self, server: str) -> _View:
         return self.views.get(name_key(server), ())
 
 
+_Mail = tuple[str | None, tuple[str, ...], str | None]
+_Answer = tuple[str | None, str | None, str | None]
+
+
 class _Routes:
-    """The routes of one domain with one set of servers down."""
+    """The routes of one domain with one set of servers down. A server that no
+    document names (most of a directory) cannot be on another's route, so its own
+    route is its first hop's: those are worked out once per scenario."""
 
     def __init__(self, directory: _Directory, down: Iterable[str]) -> None:
         self.directory = directory
         self.domain = directory.domain
         self.down = frozenset(name_key(server) for server in down)
-        self._answers: dict[str, tuple[str | None, str | None, str | None]] = {}
+        # Per kind, the first usable document of each distinct view (by identity: the
+        # view tuples live as long as the directory).
+        self._first_mail: dict[int, _Document | None] = {}
+        self._first_calendar: dict[int, _Document | None] = {}
+        self._mail: dict[str, _Mail] = {}
+        self._answers: dict[str, _Answer] = {}
 
     def first_up(self, server: str, kind: RouteKind) -> _Document | None:
         """The first document of `server`'s view whose mail (calendar) server is up."""
-        for document in self.directory.view(server):
-            target = document.mail if kind is RouteKind.MAIL else document.calendar
-            if target is not None and name_key(target) not in self.down:
-                return document
-        return None
+        view = self.directory.view(server)
+        memo = self._first_mail if kind is RouteKind.MAIL else self._first_calendar
+        if id(view) not in memo:
+            memo[id(view)] = next(
+                (d for d in view if (key := d.target(kind)[1]) and key not in self.down), None
+            )
+        return memo[id(view)]
 
     def no_document(self, server: str, kind: RouteKind) -> str:
         """Why `server` has no document left to route by."""
@@ -207,18 +234,37 @@ class _Routes:
 
     # -- mail -------------------------------------------------------------------------------
 
-    def mail(self, server: str) -> tuple[str | None, tuple[str, ...], str | None]:
+    def mail(self, server: str) -> _Mail:
         """(who hands it over, the servers it passes, why it is held) for mail from `server`."""
+        document = self.first_up(server, RouteKind.MAIL)
+        if document is None or document.mail is None:
+            return None, (server,), f"held at {server}: {self.no_document(server, RouteKind.MAIL)}"
+        if document.mail_key == name_key(server):
+            return server, (server,), None
+        if name_key(server) in self.directory.named:
+            return self._walk(server)
+        # No document names `server`: the mail cannot come back to it.
+        mail, path, held = self._mail_from(document.mail)
+        return mail, (server, *path), held
+
+    def _mail_from(self, server: str) -> _Mail:
+        key = name_key(server)
+        if key not in self._mail:
+            self._mail[key] = self._walk(server)
+        return self._mail[key]
+
+    def _walk(self, server: str) -> _Mail:
         path = [server]
         while True:
             at = path[-1]
             document = self.first_up(at, RouteKind.MAIL)
             if document is None or document.mail is None:
                 return None, tuple(path), f"held at {at}: {self.no_document(at, RouteKind.MAIL)}"
-            if name_key(document.mail) == name_key(at):
+            if document.mail_key == name_key(at):
                 return at, tuple(path), None
-            if name_key(document.mail) in {name_key(hop) for hop in path}:
-                loop = " > ".join([*path, document.mail])
+            keys = [name_key(hop) for hop in path]
+            if document.mail_key in keys:
+                loop = " > ".join([*path[keys.index(document.mail_key) :], document.mail])
                 return None, tuple(path), f"held at {at}: a loop, {loop}"
             path.append(document.mail)
 
@@ -227,17 +273,16 @@ class _Routes:
     def free_busy(self, server: str) -> tuple[str | None, str | None, str | None, str | None]:
         """(who answers, where the request goes, why it fails, who warns) for `server`."""
         document = self.first_up(server, RouteKind.FREE_BUSY)
-        if document is None or document.calendar is None:
+        if document is None or document.calendar is None or document.calendar_key is None:
             reason = self.no_document(server, RouteKind.FREE_BUSY)
             return None, None, f"fails at {server}: {reason}", None
         target = document.calendar
-        key = name_key(target)
-        if key not in self._answers:
-            self._answers[key] = self._answer(target)
-        answer, failure, warned = self._answers[key]
+        if document.calendar_key not in self._answers:
+            self._answers[document.calendar_key] = self._answer(target)
+        answer, failure, warned = self._answers[document.calendar_key]
         return answer, target, failure, warned
 
-    def _answer(self, target: str) -> tuple[str | None, str | None, str | None]:
+    def _answer(self, target: str) -> _Answer:
         """(who answers, why it fails, who warns) for a request that reaches `target`:
         its connector looks at the first document of its own view only, down or not."""
         view = self.directory.view(target)
@@ -248,7 +293,7 @@ class _Routes:
         if first.calendar is None:
             reason = f"its first {self.domain} document, {first.label}, names no calendar server"
             return None, f"fails at {target}: {reason}", warned
-        if name_key(first.calendar) == name_key(target):
+        if first.calendar_key == name_key(target):
             return target, None, warned
         reason = f"{target} sees the document of {first.calendar} first and does not relay"
         return None, f"fails at {target}: {reason}", warned
@@ -272,7 +317,7 @@ def simulate(audit: DomainAudit, down: Iterable[str] = ()) -> FailoverScenario:
 def _simulate(directory: _Directory, down: Iterable[str]) -> FailoverScenario:
     names = _sorted(directory.spelled(server) for server in down)
     routes = _Routes(directory, names)
-    up = [s for s in _sorted(directory.servers) if name_key(s) not in routes.down]
+    up = [s for s in directory.order if name_key(s) not in routes.down]
     return FailoverScenario(directory.domain, names, tuple(routes.route(s) for s in up))
 
 
