@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -213,6 +213,7 @@ class _Routes:
         self._first_mail: dict[int, _Document | None] = {}
         self._first_calendar: dict[int, _Document | None] = {}
         self._mail: dict[str, _Mail] = {}
+        self._plain: dict[int, tuple[Any, ...]] = {}  # see route
         self._answers: dict[str, _Answer] = {}
 
     def first_up(self, server: str, kind: RouteKind) -> _Document | None:
@@ -299,8 +300,18 @@ class _Routes:
         return None, f"fails at {target}: {reason}", warned
 
     def route(self, server: str) -> Route:
+        key = name_key(server)
+        view = self.directory.views.get(key, ())
+        plain = key not in self.directory.named and view
+        if plain and id(view) in self._plain:
+            # Another server no document names, with this view: the same hops after it.
+            mail, tail, held, *free_busy = self._plain[id(view)]
+            return Route(server, mail, (server, *tail), held, *free_busy)
         mail, path, held = self.mail(server)
         answer, target, failure, warned = self.free_busy(server)
+        if plain and path[-1] != server and target is not None:
+            # Nothing in this route names `server` but its first element: shareable.
+            self._plain[id(view)] = (mail, path[1:], held, answer, target, failure, warned)
         return Route(server, mail, path, held, answer, target, failure, warned)
 
 

@@ -353,3 +353,28 @@ def test_simulate_lists_every_server_that_is_up_sorted_by_name() -> None:
     assert two.down == (A, M)
     assert two.label == f"{A}, {M} down"
     assert [route.server for route in two.routes] == [B, X]
+
+
+def test_servers_with_one_view_each_get_their_own_path() -> None:
+    # App1 and Mail1 are named by no document and see what DominoA and DominoB see.
+    app = "CN=App1/O=Acme"
+    failover = failover_of(
+        own(UA, NEWER, A, False), own(UB, OLDER, B, False), servers=(app, A, B, M)
+    )
+    paths = {route.server: route.mail_path for route in scenario_with(failover).routes}
+    assert paths == {app: (app, A), A: (A,), B: (B, A), M: (M, A)}
+    a_down = {route.server: route.mail_path for route in scenario_with(failover, A).routes}
+    assert a_down == {app: (app, B), B: (B,), M: (M, B)}
+
+
+def test_a_relay_that_shares_a_view_with_an_ordinary_server_hands_the_mail_over_itself() -> None:
+    app, relay = "CN=App1/O=Acme", "CN=Relay/O=Acme"
+    failover = failover_of(fd(UA, NEWER, mail=relay, calendar=A), servers=(app, A, relay))
+    baseline = {route.server: route for route in scenario_with(failover).routes}
+    assert {server: route.mail_path for server, route in baseline.items()} == {
+        app: (app, relay),
+        A: (A, relay),
+        relay: (relay,),
+    }
+    assert {route.mail for route in baseline.values()} == {relay}
+    assert {route.free_busy for route in baseline.values()} == {A}
