@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
+import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -80,6 +82,7 @@ __all__ = [
     "format_audit",
     "format_modified",
     "write_audit",
+    "write_audit_json",
 ]
 
 _T = TypeVar("_T")
@@ -786,6 +789,28 @@ def format_modified(value: DxlDateTime | None) -> str | None:
 def audit_to_json(report: AuditReport) -> dict[str, Any]:
     """The report in the JSON schema of the README (names canonical, UNIDs as in the file)."""
     return {
+        **_report_json(report),
+        "failover": [_scenario_json(scenario) for scenario in report.scenarios()],
+    }
+
+
+def write_audit_json(report: AuditReport, out: SupportsWrite[str]) -> None:
+    """Write ``json.dumps(audit_to_json(report), indent=2)`` and a line break to `out`,
+    the failover scenarios one at a time: a large directory has as many routes as
+    servers times domains times scenarios, too many to hold at once."""
+    head = json.dumps(_report_json(report), indent=2)
+    out.write(head.removesuffix("\n}") + ',\n  "failover": [')
+    separator = "\n"
+    for scenario in report.scenarios():
+        out.write(
+            separator + textwrap.indent(json.dumps(_scenario_json(scenario), indent=2), "    ")
+        )
+        separator = ",\n"
+    out.write("]\n}\n" if separator == "\n" else "\n  ]\n}\n")
+
+
+def _report_json(report: AuditReport) -> dict[str, Any]:
+    return {
         "domains": [
             {
                 "domain": audit.domain,
@@ -806,7 +831,6 @@ def audit_to_json(report: AuditReport) -> dict[str, Any]:
             for audit in report.domains
         ],
         "problems": [attrs.asdict(problem) for problem in report.problems],
-        "failover": [_scenario_json(scenario) for scenario in report.scenarios()],
     }
 
 

@@ -11,7 +11,6 @@ coexistence server down alone; a name no export knows is exit 2.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import IO, TextIO
 
@@ -22,8 +21,8 @@ from dxltools.audit import (
     DEFAULT_DOMAIN_TYPE,
     DEFAULT_SERVER_ITEMS,
     Auditor,
-    audit_to_json,
     write_audit,
+    write_audit_json,
 )
 from dxltools.errors import DxlError
 from dxltools.exits import EXIT_ERROR
@@ -88,7 +87,7 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
         print(f"dxltools: {error}", file=stderr)
         return EXIT_ERROR
     if options.json:
-        stdout.write(json.dumps(audit_to_json(report), indent=2) + "\n")
+        write_audit_json(report, stdout)  # the failover routes a scenario at a time
     else:
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")

@@ -3,9 +3,12 @@ servers are down, on hand-built directories whose routes are written out literal
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
-from dxltools.audit import AuditReport, audit_bytes, format_audit
+from dxltools.audit import AuditReport, audit_bytes, audit_to_json, format_audit, write_audit_json
 from dxltools.errors import UsageError
 from dxltools.failover import DomainFailover, FailoverScenario, simulate, verdict
 from tests.directory_strategies import GenDirectory, GenDocument, GenGroup, GenItem
@@ -378,3 +381,25 @@ def test_a_relay_that_shares_a_view_with_an_ordinary_server_hands_the_mail_over_
     }
     assert {route.mail for route in baseline.values()} == {relay}
     assert {route.free_busy for route in baseline.values()} == {A}
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "documents",
+    [
+        (own(UA, NEWER, A, False), own(UB, OLDER, B, False)),
+        (own(UA, NEWER, A, True),),
+        (),
+    ],
+    ids=["two", "one", "none"],
+)
+def test_the_streamed_json_is_the_json_of_the_report(documents: tuple[GenDocument, ...]) -> None:
+    for down in (None, (M,)):
+        report = report_of(*documents, down=down)
+        out = io.StringIO()
+        write_audit_json(report, out)
+        assert out.getvalue() == json.dumps(audit_to_json(report), indent=2) + "\n"
+    scenarios = json.loads(out.getvalue())["failover"]
+    assert [(s["domain"], s["down"]) for s in scenarios] == ([("BTEx", [M])] if documents else [])
