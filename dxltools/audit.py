@@ -926,6 +926,6 @@ def _format_failover(failover: DomainFailover) -> list[str]:
 
 
 def _free_busy_text(route: Route) -> str:
-    # Who logs 'Multiple documents detected' is left to multiple-visible and the JSON-less
-    # model (Route.warned_at): on every line it would drown the routes.
+    # Who logs 'Multiple documents detected' stays in the model (Route.warned_at) and
+    # multiple-visible says it once: on every route line it would drown the routes.
     return route.free_busy or route.free_busy_failure or ""
