@@ -288,3 +288,14 @@ def high_availability(draw: st.DrawFn) -> GenDirectory:
     documents = [draw(_documents(servers, groups, False, owner)) for owner in owners]
     unique = {document.unid: document for document in (*base.documents, *documents)}
     return attrs.evolve(base, servers=servers, documents=tuple(unique.values()))
+
+
+@st.composite
+def down_servers(draw: st.DrawFn) -> tuple[GenDirectory, tuple[str, ...]]:
+    """A directory whose MailServer may name another server (see :func:`directories`)
+    and some of its servers, as ``--down`` may name them (any case), to simulate down."""
+    directory = draw(directories(mail_elsewhere=True))
+    servers = sorted(directory.servers)
+    down = draw(st.lists(st.sampled_from(servers), unique=True, max_size=len(servers)))
+    written = tuple(draw(st.sampled_from([name, name.lower(), name.upper()])) for name in down)
+    return directory, written

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import attrs
 from hypothesis import assume, example, given
-from hypothesis import strategies as st
 
 from dxltools.agents import load_agent
 from dxltools.audit import Auditor, AuditReport, audit_bytes
@@ -17,6 +16,7 @@ from tests.directory_strategies import (
     GenDocument,
     GenGroup,
     directories,
+    down_servers,
     high_availability,
 )
 
@@ -113,15 +113,6 @@ def _named(route: Route) -> set[str]:
     return {name_key(name) for name in names}
 
 
-@st.composite
-def _down(draw: st.DrawFn) -> tuple[GenDirectory, tuple[str, ...]]:
-    directory = draw(directories(mail_elsewhere=True))
-    servers = sorted(directory.servers)
-    down = draw(st.lists(st.sampled_from(servers), unique=True, max_size=len(servers)))
-    written = tuple(draw(st.sampled_from([name, name.lower(), name.upper()])) for name in down)
-    return directory, written
-
-
 def _check_routes_avoid_the_down(report: AuditReport) -> None:
     for audit in report.domains:
         servers = {name_key(view.server) for view in audit.servers}
@@ -135,7 +126,7 @@ def _check_routes_avoid_the_down(report: AuditReport) -> None:
                 assert not _named(route) & down, (scenario.down, route)
 
 
-@given(_down())
+@given(down_servers())
 def test_routes_never_name_a_down_server(case: tuple[GenDirectory, tuple[str, ...]]) -> None:
     directory, down = case
     chosen = audit_bytes(directory.exports(), down=down)
