@@ -264,6 +264,11 @@ def test_a_coexistence_server_that_cannot_read_its_own_document() -> None:
     assert m_route.mail_held == f"held at {B}: {B} sees no BTEx document"
     assert m_route.free_busy_failure == f"fails at {B}: {B} sees no BTEx document"
     assert codes(report) == [("failover-mail-held", B), ("failover-free-busy-fails", B)]
+    # B's own routes fail with every server up too (none-visible): only M's are broken.
+    assert verdict(failover) == (
+        f"the loss of {A} breaks mail (held at {B} for 1 server) "
+        f"and free/busy (fails at {B} for 1 server)"
+    )
     assert report.problems_with("failover-mail-held")[0].message == (
         f"BTEx with {A} down: mail from {M} is held at {B}: {B} sees no BTEx document"
     )
