@@ -38,13 +38,12 @@ __all__ = [
     "Failure",
     "Route",
     "RouteKind",
+    "coexistence_servers",
     "domain_failover",
     "failures",
     "simulate",
     "verdict",
 ]
-
-MULTIPLE_DETECTED = "Multiple documents detected"
 
 
 @attrs.frozen
