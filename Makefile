@@ -36,6 +36,15 @@ demo: $(STAMP)
 	@echo
 	@echo "== dxltools audit --after coexistence-readers: the same audit of the result (nothing written)."
 	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=AcmeMailServers
+	@echo
+	@echo "== Failover, before the fix: DominoCoex2 (the newest document's server) down."
+	@$(BIN)/dxltools audit $(DEMO_FILE) --down DominoCoex2/Acme | sed -n '/^  with /,/^  failover: /p' || true
+	@echo "== and the verdict for the loss of each coexistence server in turn:"
+	@$(BIN)/dxltools audit $(DEMO_FILE) | grep '^  failover: ' || true
+	@echo
+	@echo "== Failover after coexistence-readers: DominoCoex2 down, then the verdict."
+	@$(BIN)/dxltools audit $(DEMO_FILE) --down DominoCoex2/Acme --after coexistence-readers --set servers_group=AcmeMailServers | sed -n '/^  with /,/^  failover: /p'
+	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=AcmeMailServers | grep '^  failover: '
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

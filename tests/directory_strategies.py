@@ -197,7 +197,13 @@ def _members(draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...])
 
 
 @st.composite
-def _documents(draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...]) -> GenDocument:
+def _documents(
+    draw: st.DrawFn,
+    servers: tuple[str, ...],
+    groups: tuple[str, ...],
+    mail_elsewhere: bool,
+    owner: str | None = None,
+) -> GenDocument:
     index = draw(st.integers(0, 0xFFFF))
     items = draw(
         st.lists(
@@ -210,22 +216,27 @@ def _documents(draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...
             max_size=4,
         )
     )
-    own = draw(st.sampled_from(servers))
+    own = owner if owner is not None else draw(st.sampled_from(servers))
     calendar = draw(st.sampled_from([own, abbreviate(own), None]))
     day = draw(st.integers(1, 3))  # few distinct days, so equal times happen
+    mail = draw(st.sampled_from([own, None])) if calendar else own
+    if mail_elsewhere and calendar and draw(st.booleans()):
+        mail = draw(_written(draw(st.sampled_from(servers))))  # a relay, or a loop
     return GenDocument(
         unid=f"D0C{index:029X}",
         modified=f"2023010{day}T120000,00+01",
-        mail_server=draw(st.sampled_from([own, None])) if calendar else own,
+        mail_server=mail,
         calendar_server=calendar,
         items=tuple(items),
     )
 
 
 @st.composite
-def directories(draw: st.DrawFn) -> GenDirectory:
+def directories(draw: st.DrawFn, mail_elsewhere: bool = False) -> GenDirectory:
     """A directory with servers, nested (sometimes cyclic) groups, an ACL with roles held
-    by names, groups and wildcards, and one to three Foreign Domain documents."""
+    by names, groups and wildcards, and one to three Foreign Domain documents.
+    `mail_elsewhere`: a document's MailServer may name another server than its
+    CalendarServer (a relay, or the other coexistence server: mail loops)."""
     servers = tuple(draw(st.lists(st.sampled_from(SERVER_POOL), min_size=1, unique=True)))
     group_names = tuple(
         draw(st.lists(st.sampled_from(GROUP_POOL), min_size=1, max_size=4, unique=True))
@@ -252,7 +263,9 @@ def directories(draw: st.DrawFn) -> GenDirectory:
     if draw(st.booleans()):
         entries.append(GenAclEntry("-Default-", draw(held), default=True))
     unique_entries = {entry.name.casefold(): entry for entry in entries}
-    documents = draw(st.lists(_documents(servers, group_names), min_size=1, max_size=3))
+    documents = draw(
+        st.lists(_documents(servers, group_names, mail_elsewhere), min_size=1, max_size=3)
+    )
     unique_documents = {document.unid: document for document in documents}
     return GenDirectory(
         servers,
@@ -262,3 +275,27 @@ def directories(draw: st.DrawFn) -> GenDirectory:
         tuple(unique_documents.values()),
         draw(st.booleans()),
     )
+
+
+@st.composite
+def high_availability(draw: st.DrawFn) -> GenDirectory:
+    """A :func:`directories` directory with two or three coexistence servers more, each
+    with a Foreign Domain document of its own (its items drawn as any other's)."""
+    base = draw(directories())
+    owners = draw(st.lists(st.sampled_from(SERVER_POOL), min_size=2, max_size=3, unique=True))
+    servers = tuple(dict.fromkeys((*base.servers, *owners)))
+    groups = tuple(group.name for group in base.groups)
+    documents = [draw(_documents(servers, groups, False, owner)) for owner in owners]
+    unique = {document.unid: document for document in (*base.documents, *documents)}
+    return attrs.evolve(base, servers=servers, documents=tuple(unique.values()))
+
+
+@st.composite
+def down_servers(draw: st.DrawFn) -> tuple[GenDirectory, tuple[str, ...]]:
+    """A directory whose MailServer may name another server (see :func:`directories`)
+    and some of its servers, as ``--down`` may name them (any case), to simulate down."""
+    directory = draw(directories(mail_elsewhere=True))
+    servers = sorted(directory.servers)
+    down = draw(st.lists(st.sampled_from(servers), unique=True, max_size=len(servers)))
+    written = tuple(draw(st.sampled_from([name, name.lower(), name.upper()])) for name in down)
+    return directory, written

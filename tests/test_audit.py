@@ -71,6 +71,7 @@ def test_the_fixture_before_the_fix() -> None:
         ("unrestricted", DOC1, None),
         ("multiple-visible", None, COEX1),
         ("multiple-visible", None, COEX2),
+        ("failover-free-busy-fails", None, COEX1),  # DominoCoex2 down: fails at DominoCoex1
     ]
     assert report.exit_code == 1
     assert set(visible(report).values()) == {(DOC2, DOC1)}  # every server, newest first
@@ -103,7 +104,7 @@ def test_the_fixture_after_coexistence_readers() -> None:
 def test_json_follows_the_schema_with_canonical_names() -> None:
     report = audit_bytes([("names.dxl", fixed(NAMES.read_bytes()))])
     document = json.loads(json.dumps(audit_to_json(report)))
-    assert set(document) == {"domains", "problems"}
+    assert set(document) == {"domains", "problems", "failover"}
     (domain,) = document["domains"]
     assert set(domain) == {"domain", "documents", "servers"}
     assert domain["domain"] == "BTEx"
@@ -135,7 +136,8 @@ def test_json_problems_carry_code_message_domain_unid_server() -> None:
         "server": None,
     }
     assert "[NetModifier]" in problems[0]["message"]
-    assert problems[-1]["server"] == COEX2
+    assert problems[-2]["server"] == COEX2
+    assert problems[-1]["code"] == "failover-free-busy-fails"
 
 
 def test_the_text_report() -> None:
@@ -146,8 +148,8 @@ def test_the_text_report() -> None:
     assert f"coexistence server {COEX2}" in lines[1]
     assert lines[2] == "    readable by: everyone (no readers item with a value)"
     assert f"    {COEX1}  uses {DOC2}, also sees {DOC1}" in lines
-    assert lines[-7] == "6 problems:"
-    assert lines[-1].startswith(f"  multiple-visible: {COEX2}, a coexistence server for BTEx")
+    assert lines[-8] == "7 problems:"
+    assert lines[-2].startswith(f"  multiple-visible: {COEX2}, a coexistence server for BTEx")
     after = format_audit(audit_bytes([("names.dxl", fixed(NAMES.read_bytes()))]))
     assert f"    {COEX1}  uses {DOC1}" in after.splitlines()
     assert after.endswith("no problem found\n")
@@ -256,7 +258,13 @@ def test_each_coexistence_server_seeing_its_own_document_is_clean() -> None:
 
 def test_one_wrong_name_shows_as_multiple_and_none_visible() -> None:
     report = audit(document(U1, A1, readers("Mail", A1)), document(U2, A2, readers("Mail", A1)))
-    assert codes(report) == [("multiple-visible", None, A1), ("none-visible", None, A2)]
+    # With Coex1 down, Mail1 turns to Coex2's document, which Coex2 cannot read.
+    assert codes(report) == [
+        ("multiple-visible", None, A1),
+        ("none-visible", None, A2),
+        ("failover-mail-held", None, A2),
+        ("failover-free-busy-fails", None, A2),
+    ]
     assert "no BTEx document" in report.problems[1].message
 
 

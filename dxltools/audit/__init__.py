@@ -1,1 +1,1 @@
-"""The audit of Foreign Domain documents: what it collects, its rules, its report."""
+"""The audit of Foreign Domain documents: what it collects, its rules, its report, failover."""

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
+import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -38,10 +40,20 @@ from dxltools.access.resolver import (
     parse_acl,
     server_name_of,
 )
+from dxltools.audit.failover import (
+    DomainFailover,
+    FailoverScenario,
+    Failure,
+    Route,
+    RouteKind,
+    domain_failover,
+    verdict,
+)
 from dxltools.dxl.model import DxlDateTime, Note, NoteItems, note_from_segment, read_items
 from dxltools.dxl.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.dxl.select import NoteHead, by_form
 from dxltools.edit.edits import coexistence_server
+from dxltools.errors import UsageError
 from dxltools.fs.files import read_error
 from dxltools.names import canonicalize, name_key
 
@@ -51,6 +63,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_DOMAIN_TYPE",
     "DEFAULT_SERVER_ITEMS",
+    "FAILOVER_FREE_BUSY_FAILS",
+    "FAILOVER_MAIL_HELD",
     "AuditReport",
     "Auditor",
     "DocumentAudit",
@@ -66,6 +80,7 @@ __all__ = [
     "format_audit",
     "format_modified",
     "write_audit",
+    "write_audit_json",
 ]
 
 _T = TypeVar("_T")
@@ -74,6 +89,8 @@ DEFAULT_DOMAIN_TYPE = "ForeignDomain"
 DEFAULT_SERVER_ITEMS = ("CalendarServer", "MailServer")
 DOCUMENT_ACCESS = "DocumentAccess"
 _NAMED_SERVER_ITEMS = ("MailServer", "CalendarServer")
+_MAIL_SERVER_ITEMS = ("MailServer",)
+_CALENDAR_SERVER_ITEMS = ("CalendarServer",)
 _WANTED = by_form("Server", "Group", "Domain")
 # Person documents, most of a directory, are passed over unread.
 INTEREST = Interest(_WANTED.forms, frozenset({"acl"}))
@@ -87,6 +104,8 @@ SERVERS_ONLY_GROUP = "servers-only-group"
 MULTIPLE_VISIBLE = "multiple-visible"
 NONE_VISIBLE = "none-visible"
 GROUP_CYCLE = "group-cycle"
+FAILOVER_MAIL_HELD = "failover-mail-held"
+FAILOVER_FREE_BUSY_FAILS = "failover-free-busy-fails"
 
 
 # -- what is kept of each input ---------------------------------------------------------------
@@ -106,6 +125,8 @@ class DomainDocument:
     named_servers: tuple[str, ...]  # canonical MailServer and CalendarServer values
     access: NoteAccess
     document_access: tuple[AccessItem, ...]  # DocumentAccess items, whatever their flags
+    mail_server: str | None = None  # canonical: the first MailServer value, None when empty
+    calendar_server: str | None = None  # canonical: the first CalendarServer value
 
     @property
     def label(self) -> str:
@@ -231,6 +252,7 @@ class AuditReport:
     domain_type: str
     domains: tuple[DomainAudit, ...]
     problems: tuple[Problem, ...]
+    down: tuple[str, ...] | None = None  # the servers --down named (canonical); None: each loss
 
     @property
     def ok(self) -> bool:
@@ -245,6 +267,17 @@ class AuditReport:
     def domain(self, name: str) -> DomainAudit | None:
         key = name.casefold()
         return next((audit for audit in self.domains if audit.domain.casefold() == key), None)
+
+    def failover(self, audit: DomainAudit) -> DomainFailover:
+        """The failover scenarios of one of the report's domains: nothing down and each
+        coexistence server down alone, or the servers of `down` (worked out anew at each
+        call: a large directory's routes are as many as its servers times its domains)."""
+        return domain_failover(audit, self.down)
+
+    def scenarios(self) -> Iterator[FailoverScenario]:
+        """Every domain's reported scenarios, domain by domain."""
+        for audit in self.domains:
+            yield from self.failover(audit).scenarios
 
     def problems_with(self, code: str) -> tuple[Problem, ...]:
         return tuple(problem for problem in self.problems if problem.code == code)
@@ -416,6 +449,8 @@ class Auditor:
             line=note.line,
             modified=note.modified,
             coexistence_server=self._share(coexistence_server(note, self.server_items)),
+            mail_server=self._share(coexistence_server(note, _MAIL_SERVER_ITEMS)),
+            calendar_server=self._share(coexistence_server(note, _CALENDAR_SERVER_ITEMS)),
             named_servers=self._share(named),
             access=access,
             document_access=tuple(
@@ -432,10 +467,12 @@ class Auditor:
         kept: _T = self._kept.setdefault(value, value)
         return kept
 
-    def report(self) -> AuditReport:
-        """Audit what has been read so far."""
+    def report(self, down: Sequence[str] | None = None) -> AuditReport:
+        """Audit what has been read so far. `down`: the servers to simulate down (names
+        canonical or abbreviated, any case); None: each coexistence server alone. A name
+        that is no server the exports know is a :class:`UsageError`."""
         documents = list(self._documents.values())
-        return self._audit(documents).run(tuple(self.sources), documents)
+        return self._audit(documents).run(tuple(self.sources), documents, down)
 
     def coexistence_leaks(self) -> tuple[Problem, ...]:
         """``report().coexistence_leaks()``, worked out for the coexistence servers
@@ -485,10 +522,30 @@ class _Audit:
     def add(self, code: str, message: str, **about: str | None) -> None:
         self.problems[Problem(code, message, **about)] = None
 
-    def run(self, sources: tuple[str, ...], documents: list[DomainDocument]) -> AuditReport:
-        audits = [self._domain(found) for found in _by_domain(documents)]
+    def run(
+        self,
+        sources: tuple[str, ...],
+        documents: list[DomainDocument],
+        down: Sequence[str] | None = None,
+    ) -> AuditReport:
+        known = None if down is None else self._known_servers(down)
+        audits = [self._domain(found, known) for found in _by_domain(documents)]
         self._cycles(documents)
-        return AuditReport(sources, self.domain_type, tuple(audits), tuple(self.problems))
+        return AuditReport(sources, self.domain_type, tuple(audits), tuple(self.problems), known)
+
+    def _known_servers(self, names: Sequence[str]) -> tuple[str, ...]:
+        """`names` as the directory spells its servers, sorted; an unknown one is an error."""
+        servers = self.access.directory.servers
+        known = {name_key(server): server for server in servers}
+        for name in names:
+            if name_key(name) not in known:
+                raise UsageError(
+                    f"{name} is no server known to the exports; known servers: "
+                    f"{', '.join(servers) or 'none'}",
+                    source="--down",
+                )
+        found = {name_key(name): known[name_key(name)] for name in names}
+        return tuple(sorted(found.values(), key=str.casefold))
 
     def leaks(self, documents: list[DomainDocument]) -> tuple[Problem, ...]:
         """The problems :meth:`AuditReport.coexistence_leaks` finds in :meth:`run`'s
@@ -507,7 +564,9 @@ class _Audit:
             if problem.code == MULTIPLE_VISIBLE and (problem.domain, problem.server) in leaking
         )
 
-    def _domain(self, documents: list[DomainDocument]) -> DomainAudit:
+    def _domain(
+        self, documents: list[DomainDocument], down: Sequence[str] | None = None
+    ) -> DomainAudit:
         domain = documents[0].domain
         audits = []
         for document in documents:
@@ -519,7 +578,10 @@ class _Audit:
         views = ServerViews.of(
             servers, (self._server(domain, server, documents) for server in servers)
         )
-        return DomainAudit(domain, tuple(audits), views)
+        audit = DomainAudit(domain, tuple(audits), views)
+        for failure in domain_failover(audit, down).problems():
+            self._failover(domain, failure)
+        return audit
 
     # -- document rules ---------------------------------------------------------------------
 
@@ -609,6 +671,19 @@ class _Audit:
             self.add(MULTIPLE_VISIBLE, _multiple_message(domain, view, visible), **about)
         return view
 
+    # -- failover rules -----------------------------------------------------------------------
+
+    def _failover(self, domain: str, failure: Failure) -> None:
+        """One problem per place where routes that work with every server up stop."""
+        scenario = f"{domain} with {failure.scenario.label}"
+        servers = ", ".join(failure.servers)
+        if failure.kind is RouteKind.MAIL:
+            message = f"{scenario}: mail from {servers} is {failure.reason}"
+            self.add(FAILOVER_MAIL_HELD, message, domain=domain, server=failure.at)
+        else:
+            message = f"{scenario}: free/busy from {servers} {failure.reason}"
+            self.add(FAILOVER_FREE_BUSY_FAILS, message, domain=domain, server=failure.at)
+
     # -- directory rules ----------------------------------------------------------------------
 
     def _cycles(self, documents: list[DomainDocument]) -> None:
@@ -655,12 +730,13 @@ def audit_streams(
     domain: str | None = None,
     domain_type: str = DEFAULT_DOMAIN_TYPE,
     server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+    down: Sequence[str] | None = None,
 ) -> AuditReport:
     """Audit exports given as ``(name, binary stream)`` pairs, each read once."""
     auditor = Auditor(domain=domain, domain_type=domain_type, server_items=server_items)
     for source, stream in sources:
         auditor.add_stream(stream, source)
-    return auditor.report()
+    return auditor.report(down)
 
 
 def audit_bytes(
@@ -669,6 +745,7 @@ def audit_bytes(
     domain: str | None = None,
     domain_type: str = DEFAULT_DOMAIN_TYPE,
     server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+    down: Sequence[str] | None = None,
 ) -> AuditReport:
     """Audit in-memory exports given as ``(name, bytes)`` pairs (what-if audits)."""
     return audit_streams(
@@ -676,6 +753,7 @@ def audit_bytes(
         domain=domain,
         domain_type=domain_type,
         server_items=server_items,
+        down=down,
     )
 
 
@@ -685,12 +763,13 @@ def audit_files(
     domain: str | None = None,
     domain_type: str = DEFAULT_DOMAIN_TYPE,
     server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+    down: Sequence[str] | None = None,
 ) -> AuditReport:
     """Audit the exports at `paths`, together, in the order given."""
     auditor = Auditor(domain=domain, domain_type=domain_type, server_items=server_items)
     for path in paths:
         auditor.add_file(path)
-    return auditor.report()
+    return auditor.report(down)
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -708,6 +787,28 @@ def format_modified(value: DxlDateTime | None) -> str | None:
 
 def audit_to_json(report: AuditReport) -> dict[str, Any]:
     """The report in the JSON schema of the README (names canonical, UNIDs as in the file)."""
+    return {
+        **_report_json(report),
+        "failover": [_scenario_json(scenario) for scenario in report.scenarios()],
+    }
+
+
+def write_audit_json(report: AuditReport, out: SupportsWrite[str]) -> None:
+    """Write ``json.dumps(audit_to_json(report), indent=2)`` and a line break to `out`,
+    the failover scenarios one at a time: a large directory has as many routes as
+    servers times domains times scenarios, too many to hold at once."""
+    head = json.dumps(_report_json(report), indent=2)
+    out.write(head.removesuffix("\n}") + ',\n  "failover": [')
+    separator = "\n"
+    for scenario in report.scenarios():
+        out.write(
+            separator + textwrap.indent(json.dumps(_scenario_json(scenario), indent=2), "    ")
+        )
+        separator = ",\n"
+    out.write("]\n}\n" if separator == "\n" else "\n  ]\n}\n")
+
+
+def _report_json(report: AuditReport) -> dict[str, Any]:
     return {
         "domains": [
             {
@@ -732,6 +833,24 @@ def audit_to_json(report: AuditReport) -> dict[str, Any]:
     }
 
 
+def _scenario_json(scenario: FailoverScenario) -> dict[str, Any]:
+    return {
+        "domain": scenario.domain,
+        "down": list(scenario.down),
+        "routes": [
+            {
+                "server": route.server,
+                "mail": route.mail,
+                "free_busy": route.free_busy,
+                "free_busy_failure": route.free_busy_failure,
+            }
+            for route in scenario.routes
+        ],
+        "mail_ok": scenario.mail_ok,
+        "free_busy_ok": scenario.free_busy_ok,
+    }
+
+
 def format_audit(report: AuditReport) -> str:
     """The report for people: per domain its documents and servers, then the problems."""
     return "".join(_audit_text(report))
@@ -749,6 +868,7 @@ def _audit_text(report: AuditReport) -> Iterator[str]:
         yield f"no Foreign Domain document (DomainType {report.domain_type}) found\n"
     for audit in report.domains:
         yield "".join(line + "\n" for line in _format_domain(audit))
+        yield "".join(line + "\n" for line in _format_failover(report.failover(audit)))
     if report.problems:
         count = len(report.problems)
         yield f"{count} problem{'s' if count > 1 else ''}:\n"
@@ -785,3 +905,26 @@ def _format_domain(audit: DomainAudit) -> list[str]:
             seen = f"uses {view.primary}" + (f", also sees {', '.join(others)}" if others else "")
         lines.append(f"    {view.server:<{width}}  {seen}")
     return lines
+
+
+def _format_failover(failover: DomainFailover) -> list[str]:
+    """Per scenario one line per server that is up, then the verdict line."""
+    lines: list[str] = []
+    for scenario in failover.scenarios:
+        lines.append(f"  with {scenario.label}:")
+        width = max((len(route.server) for route in scenario.routes), default=0)
+        mails = [route.mail or route.mail_held or "" for route in scenario.routes]
+        mail_width = max(map(len, mails), default=0)
+        for route, mail in zip(scenario.routes, mails, strict=True):
+            lines.append(
+                f"    {route.server:<{width}}  mail {mail:<{mail_width}}"
+                f"  free/busy {_free_busy_text(route)}"
+            )
+    lines.append(f"  failover: {verdict(failover)}")
+    return lines
+
+
+def _free_busy_text(route: Route) -> str:
+    # Who logs 'Multiple documents detected' stays in the model (Route.warned_at) and
+    # multiple-visible says it once: on every route line it would drown the routes.
+    return route.free_busy or route.free_busy_failure or ""

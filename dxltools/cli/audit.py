@@ -4,12 +4,13 @@ each server uses, from exports alone; returns the exit status.
 0: no problem; 1: problems found; 2: bad usage or an input that cannot be
 read (the audit of part of a directory could mislead, so none is printed).
 With `--after AGENT`, each input is first rewritten by the agent in memory
-and the result is audited: a what-if that writes nothing.
+and the result is audited: a what-if that writes nothing. With `--down SERVER`,
+the failover part shows the routes with those servers down instead of each
+coexistence server down alone; a name no export knows is exit 2.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import IO, TextIO
 
@@ -20,8 +21,8 @@ from dxltools.audit.collect import (
     DEFAULT_DOMAIN_TYPE,
     DEFAULT_SERVER_ITEMS,
     Auditor,
-    audit_to_json,
     write_audit,
+    write_audit_json,
 )
 from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
 from dxltools.errors import DxlError
@@ -41,6 +42,7 @@ class AuditOptions:
     settings: Mapping[str, str] = attrs.field(factory=dict)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    down: tuple[str, ...] = ()  # servers to simulate down; none: each coexistence server alone
 
 
 def _auditor(options: AuditOptions, agent: Agent | None) -> Auditor:
@@ -80,12 +82,12 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
                     auditor.add_file(item.path)  # streamed: constant memory
                 else:
                     _add(auditor, agent, _read(item), str(item.path))
+        report = auditor.report(options.down or None)
     except DxlError as error:
         print(f"dxltools: {error}", file=stderr)
         return EXIT_ERROR
-    report = auditor.report()
     if options.json:
-        stdout.write(json.dumps(audit_to_json(report), indent=2) + "\n")
+        write_audit_json(report, stdout)  # the failover routes a scenario at a time
     else:
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")

@@ -199,6 +199,12 @@ def show(
     "--after", metavar="AGENT", help="Audit what AGENT would make of the inputs; write nothing."
 )
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="With --after.")
+@click.option(
+    "--down",
+    multiple=True,
+    metavar="SERVER",
+    help="Show the routes with SERVER down (repeatable); default: each coexistence server alone.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
 @_file_selection
 def audit(
@@ -207,15 +213,17 @@ def audit(
     domain_type: str | None,
     after: str | None,
     settings: tuple[str, ...],
+    down: tuple[str, ...],
     as_json: bool,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
 ) -> None:
-    """Who can read each Foreign Domain document, and which one each server uses.
+    """Who can read each Foreign Domain document, which one each server uses,
+    and where mail and free/busy go when coexistence servers are down.
 
     PATHS may be several exports (the Foreign Domain documents in one, the
     directory in another). Exit 0: no problem; 1: problems found; 2: bad usage
-    or an unreadable input.
+    (such as a --down server no export knows) or an unreadable input.
     """
     config = _config()
     try:
@@ -235,6 +243,7 @@ def audit(
         settings=parsed,
         include=include or config.include,
         exclude=exclude or config.exclude,
+        down=down,
     )
     sys.exit(run_audit(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
