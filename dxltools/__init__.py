@@ -1,22 +1,30 @@
 """dxltools: byte-exact edits of Domino DXL exports.
 
 The public API: split and parse (`Scanner`, `parse_note`), the model (`Note`,
-`Item`, ...), changes and edits, and the rewrite functions by input kind.
+`Item`, ...), changes and edits, the rewrite functions by input kind, agents
+(`load_agent`, and `apply_agent_to_file` / `apply_agent_to_bytes`, which run
+one as `dxltools run` does, its own audit included), and every error class.
 """
 
 __version__ = "0.1.0"
 
+from dxltools.agents import Agent, AgentError, load_agent
+from dxltools.apply import AuditRefusal, apply_agent_to_bytes, apply_agent_to_file
 from dxltools.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
+from dxltools.config import ConfigError
 from dxltools.edits import remove_item
 from dxltools.errors import (
     DxlError,
     DxlSyntaxError,
     EditError,
     NotDxlError,
+    ReadError,
     UnsupportedInputError,
+    UsageError,
     VerifyError,
     WriteError,
 )
+from dxltools.lock import LockError
 from dxltools.model import DxlDateTime, Item, ItemFlags, Note, parse_note
 from dxltools.rewrite import (
     NoteHead,
@@ -31,7 +39,11 @@ from dxltools.scan import Scanner, Segment, SegmentKind, scan_bytes
 from dxltools.select import by_form
 
 __all__ = [
+    "Agent",
+    "AgentError",
+    "AuditRefusal",
     "Change",
+    "ConfigError",
     "DxlDateTime",
     "DxlError",
     "DxlSyntaxError",
@@ -40,11 +52,13 @@ __all__ = [
     "InsertItem",
     "Item",
     "ItemFlags",
+    "LockError",
     "NewItem",
     "NotDxlError",
     "Note",
     "NoteHead",
     "NoteReport",
+    "ReadError",
     "RemoveItem",
     "ReplaceItem",
     "RewriteReport",
@@ -53,11 +67,15 @@ __all__ = [
     "Segment",
     "SegmentKind",
     "UnsupportedInputError",
+    "UsageError",
     "VerifyError",
     "Warn",
     "WriteError",
     "__version__",
+    "apply_agent_to_bytes",
+    "apply_agent_to_file",
     "by_form",
+    "load_agent",
     "parse_note",
     "remove_item",
     "rewrite_bytes",

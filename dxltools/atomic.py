@@ -174,7 +174,9 @@ def _replace(
         os.chmod(temporary, 0o666 & ~_umask())
     if backup and target.exists():
         _check_unchanged(watch, temporary, target, name)
-        _backup(target, target.with_name(target.name + backup))
+        backup_path = target.with_name(target.name + backup)
+        _keep_earlier_backup(backup_path)
+        _backup(target, backup_path)
     # As late as can be: what another program writes after this is its own
     # race with the rename, as with any two writers that share no lock.
     _check_unchanged(watch, temporary, target, name)
@@ -231,6 +233,32 @@ def _backup(target: Path, backup: Path) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+
+
+def numbered_backups(backup: Path) -> list[Path]:
+    """``NAME.orig.1``, ``NAME.orig.2``... beside `backup`, in number order."""
+    pattern = re.compile(re.escape(backup.name) + r"\.([1-9][0-9]*)")
+    try:
+        names = os.listdir(backup.parent)
+    except OSError:
+        return []
+    found = sorted(
+        (int(match.group(1)), name)
+        for name in names
+        if (match := pattern.fullmatch(name)) is not None
+    )
+    return [backup.with_name(name) for _, name in found]
+
+
+def _keep_earlier_backup(backup: Path) -> None:
+    """An earlier backup is kept as the next numbered one (``NAME.orig.3`` after
+    ``NAME.orig.2``), as ``cp --backup=numbered`` does: a second run never
+    destroys the only copy of the file as it was before the first."""
+    if not backup.exists():
+        return
+    earlier = numbered_backups(backup)
+    number = int(earlier[-1].name.rsplit(".", 1)[1]) + 1 if earlier else 1
+    os.replace(backup, backup.with_name(f"{backup.name}.{number}"))
 
 
 def _umask() -> int:

@@ -24,7 +24,7 @@ from dxltools.audit import (
     write_audit,
 )
 from dxltools.errors import DxlError
-from dxltools.exits import EXIT_ERROR
+from dxltools.exits import EXIT_ERROR, EXIT_PROBLEMS
 from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.rewrite import rewrite_bytes
 
@@ -84,10 +84,19 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
         print(f"dxltools: {error}", file=stderr)
         return EXIT_ERROR
     report = auditor.report()
+    status = report.exit_code
+    if options.domain and report.domain(options.domain) is None:
+        seen = ", ".join(sorted(auditor.domains_seen.values(), key=str.casefold)) or "none"
+        print(
+            f"--domain {options.domain}: warning: no {auditor.domain_type} document of that "
+            f"domain (domains seen: {seen})",
+            file=stderr,
+        )
+        status = max(status, EXIT_PROBLEMS)
     if options.json:
         stdout.write(json.dumps(audit_to_json(report), indent=2) + "\n")
     else:
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")
         write_audit(report, stdout)  # a domain at a time: the text is large
-    return report.exit_code
+    return status
