@@ -174,9 +174,7 @@ def _replace(
         os.chmod(temporary, 0o666 & ~_umask())
     if backup and target.exists():
         _check_unchanged(watch, temporary, target, name)
-        backup_path = target.with_name(target.name + backup)
-        _keep_earlier_backup(backup_path)
-        _backup(target, backup_path)
+        _backup(target, target.with_name(target.name + backup))
     # As late as can be: what another program writes after this is its own
     # race with the rename, as with any two writers that share no lock.
     _check_unchanged(watch, temporary, target, name)
@@ -222,13 +220,15 @@ def _check_unchanged(watch: Watched | None, temporary: Path, target: Path, name:
 
 
 def _backup(target: Path, backup: Path) -> None:
-    """Copy `target` to `backup` all or nothing: an older backup is replaced
-    only by a whole copy, never by a part one (a full disk stops the copy)."""
+    """Copy `target` to `backup` all or nothing: an older backup is moved
+    aside (numbered) only for a whole copy, never for a part one (a full disk
+    stops the copy)."""
     handle, temporary = _temporary_beside(target)
     os.close(handle)
     try:
         shutil.copy2(target, temporary)
         _copy_owner(target, temporary)
+        _keep_earlier_backup(backup)  # only once the new copy is whole
         os.replace(temporary, backup)
     finally:
         with contextlib.suppress(FileNotFoundError):
