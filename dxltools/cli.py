@@ -17,7 +17,7 @@ from dxltools.config import Config, find_config, settings_folder
 from dxltools.errors import DxlError, UsageError
 from dxltools.files import DEFAULT_INCLUDE, folders_without_inputs
 from dxltools.interrupt import Terminated, graceful_termination
-from dxltools.runner import RunOptions, parse_settings, run_agent
+from dxltools.runner import RunOptions, check_options, parse_settings, run_agent
 
 REPORT_URL = "https://github.com/dxltools/dxltools/issues"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -235,6 +235,10 @@ def run(
         progress=progress,
         audit=not no_audit,
     )
+    try:
+        check_options(options)  # before any work, the folder walks included
+    except DxlError as error:
+        _fail(error)
     if not (quiet or options.json_on_stderr):
         if verbose:
             click.echo(_settings_line(config, paths), err=True)

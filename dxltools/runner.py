@@ -142,7 +142,8 @@ def _rewrite(
     _prepare_output(options, target)
     # The lock keeps two scheduled runs from interleaving on one file; while we
     # hold it, any temporary file of that name is a killed run's leftover.
-    with locked(target, wait=options.wait, source=source, on_wait=hooks.on_wait):
+    # The lock is the target's: with -o, its errors name the output, not the input.
+    with locked(target, wait=options.wait, source=str(target), on_wait=hooks.on_wait):
         remove_stale_temporaries(target)
         report = apply_agent_to_file(
             item.path,
