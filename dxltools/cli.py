@@ -59,7 +59,7 @@ def _inputs(command: str, paths: tuple[str, ...]) -> None:
         _fail(
             UsageError(
                 "is a terminal: give a file or folder, or pipe an export in",
-                source=("standard input"),
+                source="standard input",
             ),
             f"dxltools {command} names.dxl, or dxltools {command} < names.dxl",
         )
@@ -109,18 +109,23 @@ def _usage_problem(error: click.ClickException) -> tuple[str, str, str]:
             hint = f"did you mean {' or '.join(error.possibilities)}? {hint}"
         return error.option_name, "no such option", hint
     if isinstance(error, click.BadOptionUsage):
-        return error.option_name, _lower_first(message), hint
+        reason = re.sub(r"^[Oo]ption '[^']*' ", "", message)
+        return error.option_name, _lower_first(reason), hint
     if isinstance(error, click.BadParameter):
         where = error.param_hint if isinstance(error.param_hint, str) else None
         if where is None and error.param is not None:
             param = error.param
             where = "/".join(param.opts) if param.param_type_name == "option" else None
             where = where or (param.human_readable_name or "argument").upper()
-        reason = "missing" if isinstance(error, click.MissingParameter) else message
-        return where or "dxltools", _lower_first(reason), hint
+        if isinstance(error, click.MissingParameter):
+            message = f"missing {error.param.param_type_name if error.param else 'parameter'}"
+        return where or "dxltools", _lower_first(message), hint
+    commands = "commands: " + ", ".join(sorted(cli.commands))
     command = _NO_SUCH_COMMAND.match(message)
     if command is not None:
-        return command.group(1), "no such command", "commands: " + ", ".join(sorted(cli.commands))
+        return command.group(1), "no such command", commands
+    if context is not None and context.command is cli:
+        return "COMMAND", "missing", commands  # `dxltools` alone (click's NoArgsIsHelpError)
     return context.command_path if context else "dxltools", _lower_first(message), hint
 
 

@@ -198,6 +198,24 @@ def test_a_bad_option_value_names_the_option() -> None:
     assert unknown.stderr.splitlines()[0] == "dxltools: frobnicate: no such command"
 
 
+@pytest.mark.parametrize(
+    ("args", "first"),
+    [
+        ([], "dxltools: COMMAND: missing"),
+        (["run"], "dxltools: AGENT: missing argument"),
+        (["run", "remove-document-access", "--jobs"], "dxltools: --jobs: requires an argument"),
+        (["show", "--form"], "dxltools: --form: requires an argument"),
+        (["--nope"], "dxltools: --nope: no such option"),
+    ],
+)
+def test_every_click_usage_error_takes_the_one_format(args: list[str], first: str) -> None:
+    result = invoke(args)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == first
+    assert len(lines) == 2 and lines[1].startswith("hint: "), result.stderr
+
+
 def test_usage_errors_name_the_option_they_are_about(tmp_path: Path) -> None:
     target = copy(NAMES, tmp_path / "c.dxl")
     cases = {
