@@ -49,13 +49,14 @@ def _config(paths: tuple[str, ...]) -> Config:
 def _settings_line(config: Config, paths: tuple[str, ...]) -> str:
     if config.path is not None:
         return f"settings: {config.path}"
-    return f"settings: none found (no dxltools.toml from {settings_folder(paths)} upwards)"
+    folder = settings_folder(paths)
+    return f"settings: none found (no dxltools.toml or [tool.dxltools] from {folder} upwards)"
 
 
 def _inputs(command: str, paths: tuple[str, ...]) -> None:
     """No path and a terminal on stdin: the user forgot the path, so say it
     rather than wait for an export typed by hand."""
-    if not paths and sys.stdin.isatty():
+    if not paths and sys.stdin is not None and sys.stdin.isatty():
         _fail(
             UsageError(
                 "is a terminal: give a file or folder, or pipe an export in",
