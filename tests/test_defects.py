@@ -11,7 +11,6 @@ import importlib
 import json
 import os
 import pkgutil
-import pty
 import subprocess
 from pathlib import Path
 
@@ -262,6 +261,7 @@ def test_an_output_that_cannot_be_written_is_named_as_the_output(tmp_path: Path)
     "args", [["run", "remove-document-access"], ["audit"], ["show"], ["validate"]]
 )
 def test_no_path_and_a_terminal_on_stdin_is_refused_with_a_hint(args: list[str]) -> None:
+    pty = pytest.importorskip("pty", reason="a pseudo-terminal needs POSIX")
     controller, terminal = pty.openpty()
     try:
         result = subprocess.run(
