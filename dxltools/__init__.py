@@ -1,22 +1,32 @@
 """dxltools: byte-exact edits of Domino DXL exports.
 
 The public API: split and parse (`Scanner`, `parse_note`), the model (`Note`,
-`Item`, ...), changes and edits, and the rewrite functions by input kind.
+`Item`, ...), changes and edits, the rewrite functions by input kind, agents
+(`load_agent`, and `apply_agent_to_file` / `apply_agent_to_bytes`, which run
+one as `dxltools run` does, its own audit included), and every error class.
 """
 
 __version__ = "0.1.0"
 
+from dxltools.agents import Agent, load_agent
+from dxltools.agents.apply import apply_agent_to_bytes, apply_agent_to_file
 from dxltools.dxl.model import DxlDateTime, Item, ItemFlags, Note, parse_note
 from dxltools.dxl.scan import Scanner, Segment, SegmentKind, scan_bytes
 from dxltools.dxl.select import NoteHead, by_form
 from dxltools.edit.changes import Change, Edit, InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
 from dxltools.edit.edits import remove_item
 from dxltools.errors import (
+    AgentError,
+    AuditRefusal,
+    ConfigError,
     DxlError,
     DxlSyntaxError,
     EditError,
+    LockError,
     NotDxlError,
+    ReadError,
     UnsupportedInputError,
+    UsageError,
     VerifyError,
     WriteError,
 )
@@ -30,7 +40,11 @@ from dxltools.rewrite.stream import (
 )
 
 __all__ = [
+    "Agent",
+    "AgentError",
+    "AuditRefusal",
     "Change",
+    "ConfigError",
     "DxlDateTime",
     "DxlError",
     "DxlSyntaxError",
@@ -39,11 +53,13 @@ __all__ = [
     "InsertItem",
     "Item",
     "ItemFlags",
+    "LockError",
     "NewItem",
     "NotDxlError",
     "Note",
     "NoteHead",
     "NoteReport",
+    "ReadError",
     "RemoveItem",
     "ReplaceItem",
     "RewriteReport",
@@ -52,11 +68,15 @@ __all__ = [
     "Segment",
     "SegmentKind",
     "UnsupportedInputError",
+    "UsageError",
     "VerifyError",
     "Warn",
     "WriteError",
     "__version__",
+    "apply_agent_to_bytes",
+    "apply_agent_to_file",
     "by_form",
+    "load_agent",
     "parse_note",
     "remove_item",
     "rewrite_bytes",

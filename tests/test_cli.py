@@ -256,7 +256,7 @@ AGENT_ERRORS = [
         None,
         None,
         ["--set", "servers_group"],
-        ["--set 'servers_group'", "NAME=VALUE"],
+        ["--set: 'servers_group'", "NAME=VALUE"],
         id="set-without-equals",
     ),
     pytest.param(

@@ -197,7 +197,8 @@ def test_a_broken_config_file_is_one_line_and_exit_2(
 ) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.dxltools]\njobz = 2\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = invoke([*COEX, "--check", str(NAMES)])
+    copy(NAMES, tmp_path / "names.dxl")  # settings are looked up from the inputs
+    result = invoke([*COEX, "--check", "names.dxl"])
     assert result.exit_code == 2
     line = error_line(result.stderr)
     assert "pyproject.toml" in line and "jobz" in line

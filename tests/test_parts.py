@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dxltools.agents import AgentRun, AuditSpec, load_agent
-from dxltools.cli.run import _OwnAudit
+from dxltools.agents.apply import OwnAudit as _OwnAudit
 from dxltools.dxl.scan import NOTE_START_RE
 from dxltools.errors import DxlError
 from dxltools.rewrite import parts as parts_module

@@ -325,6 +325,8 @@ class Auditor:
         self._documents: dict[str, DomainDocument] = {}
         self._acl: Acl | None = None
         self._kept: dict[Any, Any] = {}  # see _share
+        # DomainName of every document of the domain type, chosen or not (casefolded: as written)
+        self.domains_seen: dict[str, str] = {}
 
     def add_stream(self, stream: IO[bytes], source: str = "<input>") -> None:
         """Read one export from a binary stream, once, in chunks."""
@@ -365,6 +367,8 @@ class Auditor:
         for source in later.sources:
             if not self.sources or self.sources[-1] != source:
                 self.sources.append(source)
+        for key, name in later.domains_seen.items():
+            self.domains_seen.setdefault(key, name)
         for key, server in later._servers.items():
             self._forget(key)
             self._servers[key] = server
@@ -430,7 +434,9 @@ class Auditor:
         }
         if self.domain_type.casefold() not in types:
             return False
-        return self.domain is None or _domain_name(note).casefold() == self.domain.casefold()
+        name = _domain_name(note)
+        self.domains_seen.setdefault(name.casefold(), name)
+        return self.domain is None or name.casefold() == self.domain.casefold()
 
     def _document(self, note: Note, source: str) -> DomainDocument:
         named = tuple(

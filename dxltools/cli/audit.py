@@ -86,10 +86,19 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
     except DxlError as error:
         print(f"dxltools: {error}", file=stderr)
         return EXIT_ERROR
+    status = EXIT_OK if report.ok else EXIT_FOUND
+    if options.domain and report.domain(options.domain) is None:
+        seen = ", ".join(sorted(auditor.domains_seen.values(), key=str.casefold)) or "none"
+        print(
+            f"--domain {options.domain}: warning: no {auditor.domain_type} document of that "
+            f"domain (domains seen: {seen})",
+            file=stderr,
+        )
+        status = max(status, EXIT_FOUND)
     if options.json:
         write_audit_json(report, stdout)  # the failover routes a scenario at a time
     else:
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")
         write_audit(report, stdout)  # a domain at a time: the text is large
-    return EXIT_OK if report.ok else EXIT_FOUND
+    return status

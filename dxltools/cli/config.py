@@ -1,6 +1,7 @@
 """Settings for the `dxltools` command, from a `dxltools.toml` or a `pyproject.toml`.
 
-The search starts in the working folder and goes up to the root; the first
+The search starts in the common folder of the inputs (the working folder for
+standard input, see :func:`settings_folder`) and goes up to the root; the first
 folder that holds settings wins, as with ruff. In one folder `dxltools.toml`
 (keys at the top level) beats `pyproject.toml` (keys under
 ``[tool.dxltools]``); a `pyproject.toml` without that table holds no settings,
@@ -19,9 +20,10 @@ raise :class:`ConfigError`, naming the file and the key.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -180,6 +182,20 @@ def _in_folder(folder: Path) -> Config | None:
             if found is not None:
                 return found
     return None
+
+
+def settings_folder(paths: Sequence[str]) -> Path:
+    """Where the search for settings starts: the common folder of the inputs
+    (a file's own folder), as black and ruff find their settings; the working
+    folder for standard input."""
+    named = [Path(path) for path in paths if path != "-"]
+    if not named:
+        return Path.cwd()
+    folders = [str(path.resolve() if path.is_dir() else path.resolve().parent) for path in named]
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:  # Windows: inputs on different drives share no folder
+        return Path.cwd()
 
 
 def find_config(start: Path | None = None) -> Config:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
@@ -12,10 +13,11 @@ import click
 
 from dxltools import __version__
 from dxltools.agents import bundled_agents, describe_agent
-from dxltools.cli.config import Config, find_config
+from dxltools.cli.config import Config, find_config, settings_folder
 from dxltools.cli.interrupt import Terminated, graceful_termination
-from dxltools.cli.run import RunOptions, parse_settings, run_agent
+from dxltools.cli.run import RunOptions, check_options, parse_settings, run_agent
 from dxltools.errors import DxlError, UsageError
+from dxltools.fs.files import DEFAULT_INCLUDE, folders_without_inputs
 
 REPORT_URL = "https://github.com/dxltools/dxltools/issues"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,17 +31,107 @@ def _text_stdout() -> TextIO:
     return sys.stdout
 
 
-def _fail(error: DxlError) -> NoReturn:
+def _fail(error: DxlError, hint: str | None = None) -> NoReturn:
     click.echo(f"dxltools: {error}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)
     sys.exit(2)
 
 
-def _config() -> Config:
-    """The settings file's settings (empty when there is none); a broken one is fatal."""
+def _config(paths: tuple[str, ...]) -> Config:
+    """The settings nearest the inputs (empty when there are none); a broken file is fatal."""
     try:
-        return find_config()
+        return find_config(settings_folder(paths))
     except DxlError as error:
         _fail(error)
+
+
+def _settings_line(config: Config, paths: tuple[str, ...]) -> str:
+    if config.path is not None:
+        return f"settings: {config.path}"
+    folder = settings_folder(paths)
+    return f"settings: none found (no dxltools.toml or [tool.dxltools] from {folder} upwards)"
+
+
+def _inputs(command: str, paths: tuple[str, ...]) -> None:
+    """No path and a terminal on stdin: the user forgot the path, so say it
+    rather than wait for an export typed by hand."""
+    if not paths and sys.stdin is not None and sys.stdin.isatty():
+        _fail(
+            UsageError(
+                "is a terminal: give a file or folder, or pipe an export in",
+                source="standard input",
+            ),
+            f"dxltools {command} names.dxl, or dxltools {command} < names.dxl",
+        )
+
+
+def _warn_empty(paths: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+    """One warning line per folder given in which the walk finds no file to take."""
+    patterns = ", ".join(include or DEFAULT_INCLUDE)
+    for folder in folders_without_inputs(paths, include, exclude):
+        click.echo(f"{folder}: warning: no file matching {patterns} in this folder", err=True)
+
+
+class _Commands(click.Group):
+    """The `dxltools` group: click's usage errors in dxltools' one error format,
+    `dxltools: WHERE: reason` and at most one hint line, exit 2."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            where, reason, hint = _usage_problem(error)
+            click.echo(f"dxltools: {where}: {reason}", err=True)
+            click.echo(f"hint: {hint}", err=True)
+            sys.exit(2)
+        if not standalone_mode:
+            return status
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+_NO_SUCH_COMMAND = re.compile(r"No such command '(.+?)'")
+
+
+def _usage_problem(error: click.ClickException) -> tuple[str, str, str]:
+    """Where a click error is (the option, argument or command), why, and one hint."""
+    context = getattr(error, "ctx", None)
+    hint = f"see '{context.command_path if context else 'dxltools'} --help'"
+    message = error.message.rstrip(".")
+    if isinstance(error, click.NoSuchOption):
+        if error.possibilities:
+            hint = f"did you mean {' or '.join(error.possibilities)}? {hint}"
+        return error.option_name, "no such option", hint
+    if isinstance(error, click.BadOptionUsage):
+        reason = re.sub(r"^[Oo]ption '[^']*' ", "", message)
+        return error.option_name, _lower_first(reason), hint
+    if isinstance(error, click.BadParameter):
+        where = error.param_hint if isinstance(error.param_hint, str) else None
+        if where is None and error.param is not None:
+            param = error.param
+            where = "/".join(param.opts) if param.param_type_name == "option" else None
+            where = where or (param.human_readable_name or "argument").upper()
+        if isinstance(error, click.MissingParameter):
+            message = f"missing {error.param.param_type_name if error.param else 'parameter'}"
+        return where or "dxltools", _lower_first(message), hint
+    commands = "commands: " + ", ".join(sorted(cli.commands))
+    command = _NO_SUCH_COMMAND.match(message)
+    if command is not None:
+        return command.group(1), "no such command", commands
+    if context is not None and context.command is cli:
+        return "COMMAND", "missing", commands  # `dxltools` alone (click's NoArgsIsHelpError)
+    return context.command_path if context else "dxltools", _lower_first(message), hint
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _file_selection(function: F) -> F:
@@ -58,7 +150,7 @@ def _file_selection(function: F) -> F:
     )(function)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dxltools")
 def cli() -> None:
     """Byte-exact batch edits of Domino DXL exports."""
@@ -124,7 +216,8 @@ def run(
     done or nothing to change; 1: --check found changes; 2: bad usage or bad
     input.
     """
-    config = _config()
+    _inputs(f"run {agent}", paths)
+    config = _config(paths)
     try:
         parsed = {**config.settings_for(agent), **parse_settings(settings)}
     except DxlError as error:
@@ -148,6 +241,14 @@ def run(
         progress=progress,
         audit=not no_audit,
     )
+    try:
+        check_options(options)  # before any work, the folder walks included
+    except DxlError as error:
+        _fail(error)
+    if not (quiet or options.json_on_stderr):
+        if verbose:
+            click.echo(_settings_line(config, paths), err=True)
+        _warn_empty(paths, options.include, options.exclude)
     sys.exit(run_agent(options))
 
 
@@ -174,7 +275,8 @@ def show(
     exclude: tuple[str, ...],
 ) -> None:
     """One line per note: form, UNID, domain, servers, readers and authors items."""
-    config = _config()
+    _inputs("show", paths)
+    config = _config(paths)
     from dxltools.show.summary import ShowOptions, run_show  # imported when used: start-up counts
 
     options = ShowOptions(
@@ -184,6 +286,7 @@ def show(
         include=include or config.include,
         exclude=exclude or config.exclude,
     )
+    _warn_empty(paths, options.include, options.exclude)
     sys.exit(run_show(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
 
@@ -225,11 +328,12 @@ def audit(
     directory in another). Exit 0: no problem; 1: problems found; 2: bad usage
     (such as a --down server no export knows) or an unreadable input.
     """
-    config = _config()
+    _inputs("audit", paths)
+    config = _config(paths)
     try:
-        parsed = {**config.settings_for(after), **parse_settings(settings)} if after else {}
         if settings and not after:
-            raise UsageError("--set goes with --after AGENT", source="dxltools audit")
+            raise UsageError("goes with --after AGENT", source="--set")
+        parsed = {**config.settings_for(after), **parse_settings(settings)} if after else {}
     except DxlError as error:
         _fail(error)
     from dxltools.cli.audit import AuditOptions, run_audit  # imported when used
@@ -245,6 +349,7 @@ def audit(
         exclude=exclude or config.exclude,
         down=down,
     )
+    _warn_empty(paths, options.include, options.exclude)
     sys.exit(run_audit(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
 
@@ -271,7 +376,8 @@ def validate(
     Exit 0: every file valid; 1: problems found; 2: bad usage, or a file that
     is not well-formed DXL at all.
     """
-    config = _config()
+    _inputs("validate", paths)
+    config = _config(paths)
     from dxltools.validate.check import ValidateOptions, run_validate  # imported when used
 
     options = ValidateOptions(
@@ -282,6 +388,7 @@ def validate(
         exclude=exclude or config.exclude,
         quiet=quiet,
     )
+    _warn_empty(paths, options.include, options.exclude)
     sys.exit(run_validate(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
 
@@ -291,14 +398,12 @@ def main() -> None:
     try:
         with graceful_termination():
             status = cli.main(prog_name="dxltools", standalone_mode=False)
+
     except (KeyboardInterrupt, click.exceptions.Abort, Terminated):
         click.echo(
             "dxltools: interrupted; every file is either as it was or fully rewritten", err=True
         )
         sys.exit(2)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
     except Exception as error:
         click.echo(
             f"dxltools: internal error: {type(error).__name__}: {error} "

@@ -19,24 +19,19 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
-from typing import IO, TYPE_CHECKING, Any, TextIO, cast
+from typing import IO, Any, TextIO
 
 import attrs
 
-from dxltools.agents import Agent, AgentRun, AuditSpec, load_agent
+from dxltools.agents import Agent, load_agent
+from dxltools.agents.apply import apply_agent_to_bytes, apply_agent_to_file
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
 from dxltools.cli.progress import Progress
-from dxltools.dxl.model import Note
-from dxltools.dxl.scan import Prolog, Segment
-from dxltools.errors import AuditRefusal, DxlError, UsageError
-from dxltools.fs.atomic import remove_stale_temporaries
-from dxltools.fs.counting import CountingReader
+from dxltools.errors import DxlError, UsageError, WriteError
+from dxltools.fs.atomic import numbered_backups, remove_stale_temporaries
 from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.fs.lock import locked
-from dxltools.rewrite.stream import RewriteReport, rewrite_bytes, rewrite_file, rewrite_stream
-
-if TYPE_CHECKING:
-    from dxltools.audit.collect import Auditor
+from dxltools.rewrite.stream import RewriteReport
 
 STDIN_NAME = "<stdin>"
 
@@ -62,13 +57,27 @@ class RunOptions:
     progress: bool | None = None  # None: when stderr is a terminal
 
     @property
+    def writes_file(self) -> bool:
+        """Whether files are written (-i, -o); `--check` with either is refused."""
+        return bool(self.in_place or self.output) and not self.check
+
+    @property
     def writes_stdout(self) -> bool:
         """Whether standard output carries the rewritten DXL."""
         return not (self.in_place or self.output or self.check or self.diff)
 
     @property
     def json_on_stderr(self) -> bool:
-        return self.json and self.writes_stdout
+        """The JSON report goes to stderr when stdout carries DXL or a diff."""
+        return self.json and (self.writes_stdout or self.diff)
+
+    @property
+    def output_is_folder(self) -> bool:
+        """`-o` names a folder: several inputs, a folder input, or an existing folder."""
+        if not self.output:
+            return False
+        several = len(self.paths) > 1 or any(Path(p).is_dir() for p in self.paths)
+        return several or Path(self.output).is_dir()
 
 
 @attrs.frozen
@@ -80,58 +89,8 @@ class FileOutcome:
     report: RewriteReport | None = None
     error: str | None = None
     stdout: bytes = attrs.field(default=b"", repr=False)
-
-
-class _OwnAudit:
-    """An agent's `[audit]` of its own result, made from the output as it is
-    written (a tap on the rewrite), so the file is not read a second time."""
-
-    def __init__(self, spec: AuditSpec, source: str) -> None:
-        # Imported here: most agents have no audit, and start-up counts on every run.
-        from dxltools.audit.collect import INTEREST, Auditor
-
-        self.interest = INTEREST
-        self.source = source
-        self.auditor = Auditor(
-            domain=spec.domain, domain_type=spec.domain_type, server_items=spec.server_items
-        )
-
-    def __call__(self, segment: Segment, prolog: Prolog, note: Note | None = None, /) -> None:
-        self.auditor.add_segment(segment, prolog, self.source, note)
-
-    def part_state(self) -> object:
-        """What one part of the file taught the audit (see :mod:`dxltools.rewrite.parts`)."""
-        return self.auditor
-
-    def absorb_part(self, state: object) -> None:
-        later = cast("Auditor", state)
-        if self.auditor.sources:
-            self.auditor.absorb(later)
-        else:  # the first part: its auditor is what this one would have become
-            self.auditor = later
-
-    def check(self) -> None:
-        """Refuse a result that lets a coexistence server read another's document."""
-        leaks = self.auditor.coexistence_leaks()
-        if leaks:
-            problems = "; ".join(f"{problem.code}: {problem.message}" for problem in leaks)
-            raise AuditRefusal(
-                f"refusing to write: the result fails its audit: {problems} "
-                "(check the agent's parameters; --no-audit skips this check)",
-                source=self.source,
-            )
-
-
-def _own_audit(options: RunOptions, run: AgentRun, source: str) -> _OwnAudit | None:
-    spec = run.agent.audit
-    return _OwnAudit(spec, source) if spec is not None and options.audit else None
-
-
-class _NullOutput:
-    """Where `--check` sends the rewritten bytes: nowhere."""
-
-    def write(self, data: bytes, /) -> int:
-        return len(data)
+    written: bool = False  # a file was written (-i with a change, or -o)
+    notices: tuple[str, ...] = ()  # what else happened, for people (an earlier backup kept)
 
 
 # -- one file ----------------------------------------------------------------------------
@@ -141,71 +100,83 @@ def _output_target(options: RunOptions, item: InputFile) -> Path | None:
     if not options.output:
         return None
     output = Path(options.output)
-    several = len(options.paths) > 1 or any(Path(p).is_dir() for p in options.paths)
-    return output / item.relative if several or output.is_dir() else output
+    return output / item.relative if options.output_is_folder else output
 
 
-def _rewrite_in_memory(
-    options: RunOptions, run: AgentRun, data: bytes, source: str
-) -> tuple[RewriteReport, bytes]:
-    """Rewrite in memory for `--diff` and pipe mode. Buffering means a bad input
-    never leaves half an export on stdout."""
-    audit = _own_audit(options, run, source)
-    result = rewrite_bytes(data, run.edit, select=run.wants, source=source, tap=audit)
-    if result.report.changed and audit is not None:
-        audit.check()
+def _in_memory(options: RunOptions, agent: Agent, data: bytes, source: str) -> _Rewritten:
+    """Rewrite in memory for `--diff` (without -i or -o) and pipe mode.
+    Buffering means a bad input never leaves half an export on stdout."""
+    result = apply_agent_to_bytes(data, agent, source=source, audit=options.audit)
     if options.diff:
-        return result.report, unified_diff(data, result.data, source)
-    return result.report, result.data if options.writes_stdout else b""
+        return _Rewritten(result.report, unified_diff(data, result.data, source))
+    return _Rewritten(result.report, result.data if options.writes_stdout else b"")
+
+
+@attrs.frozen
+class _Rewritten:
+    report: RewriteReport
+    stdout: bytes = b""
+    notices: tuple[str, ...] = ()
 
 
 def _rewrite(
-    options: RunOptions, run: AgentRun, item: InputFile, hooks: Hooks, parts: int
-) -> tuple[RewriteReport, bytes]:
+    options: RunOptions, agent: Agent, item: InputFile, hooks: Hooks, parts: int
+) -> _Rewritten:
     source = str(item.path)
-    if options.diff or options.writes_stdout:
+    if not options.writes_file:
+        if options.check and not options.diff:
+            report = apply_agent_to_file(
+                item.path, agent, check=True, audit=options.audit, on_read=hooks.on_read
+            )
+            return _Rewritten(report)
         data = item.path.read_bytes()
         if hooks.on_read is not None:
             hooks.on_read(len(data))
-        return _rewrite_in_memory(options, run, data, source)
-    if options.check:
-        return _check_only(options, run, item, hooks), b""
+        return _in_memory(options, agent, data, source)
     target = _output_target(options, item) or item.path
-    audit = _own_audit(options, run, source)
-    if options.output:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    before = item.path.read_bytes() if options.diff else b""
+    backups = _numbered_backups(target, options.backup)
+    _prepare_output(options, target)
     # The lock keeps two scheduled runs from interleaving on one file; while we
     # hold it, any temporary file of that name is a killed run's leftover.
-    with locked(target, wait=options.wait, source=source, on_wait=hooks.on_wait):
+    # The lock is the target's: with -o, its errors name the output, not the input.
+    with locked(target, wait=options.wait, source=str(target), on_wait=hooks.on_wait):
         remove_stale_temporaries(target)
-        report = rewrite_file(
+        report = apply_agent_to_file(
             item.path,
-            run.edit,
-            select=run.wants,
+            agent,
             output=target if options.output else None,
             backup=options.backup,
+            audit=options.audit,
             on_read=hooks.on_read,
-            check_output=None if audit is None else audit.check,
-            tap=audit,
             parts=parts,
-            keep=(run,) if audit is None else (run, audit),
         )
-    return report, b""
+    diff = unified_diff(before, target.read_bytes(), source) if options.diff else b""
+    notices: tuple[str, ...] = ()
+    kept = _numbered_backups(target, options.backup)
+    if report.changed and len(kept) > len(backups):
+        notices = (f"{source}: earlier backup kept as {kept[-1]}",)
+    return _Rewritten(report, diff, notices)
 
 
-def _check_only(options: RunOptions, run: AgentRun, item: InputFile, hooks: Hooks) -> RewriteReport:
-    """`--check`: the new bytes go nowhere, but are audited as `-i` would audit
-    them, so `--check` refuses what `-i` would refuse."""
-    source = str(item.path)
-    audit = _own_audit(options, run, source)
-    with open(item.path, "rb") as stream:
-        reader = stream if hooks.on_read is None else CountingReader(stream, hooks.on_read)
-        report = rewrite_stream(
-            reader, _NullOutput(), run.edit, select=run.wants, source=source, tap=audit
-        )
-    if report.changed and audit is not None:
-        audit.check()
-    return report
+def _numbered_backups(target: Path, suffix: str | None) -> list[Path]:
+    """The numbered backups beside `target` (``NAME.orig.1``...), in number order."""
+    if not suffix:
+        return []
+    return numbered_backups(target.with_name(target.name + suffix))
+
+
+def _prepare_output(options: RunOptions, target: Path) -> None:
+    """Make the folders `-o FOLDER` recreates; an output that cannot be made is
+    the output's error, not the input's."""
+    if not options.output or not options.output_is_folder:
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WriteError(
+            f"cannot write: {error.strerror or error}", source=str(target.parent)
+        ) from None
 
 
 @attrs.frozen
@@ -223,25 +194,24 @@ def process_file(
     """Apply the agent to one file as `options` say; errors become the outcome.
     `parts` > 1 lets a large file be rewritten by that many processes."""
     source = str(item.path)
-    run = agent.start()
     try:
-        report, stdout = _rewrite(options, run, item, hooks, parts)
+        done = _rewrite(options, agent, item, hooks, parts)
     except DxlError as error:
         return FileOutcome(source, error=str(error))
     except OSError as error:
         return FileOutcome(source, error=str(read_error(error, source)))
-    report = attrs.evolve(report, warnings=report.warnings + run.warnings())
-    return FileOutcome(source, report=report, stdout=stdout)
+    written = options.writes_file and (bool(options.output) or done.report.changed)
+    return FileOutcome(
+        source, done.report, stdout=done.stdout, written=written, notices=done.notices
+    )
 
 
 def process_stdin(options: RunOptions, agent: Agent, stream: IO[bytes]) -> FileOutcome:
-    run = agent.start()
     try:
-        report, stdout = _rewrite_in_memory(options, run, stream.read(), STDIN_NAME)
+        done = _in_memory(options, agent, stream.read(), STDIN_NAME)
     except DxlError as error:
         return FileOutcome(STDIN_NAME, error=str(error))
-    report = attrs.evolve(report, warnings=report.warnings + run.warnings())
-    return FileOutcome(STDIN_NAME, report=report, stdout=stdout)
+    return FileOutcome(STDIN_NAME, report=done.report, stdout=done.stdout)
 
 
 # -- several files, in parallel ----------------------------------------------------------
@@ -307,10 +277,11 @@ def report_json(outcome: FileOutcome) -> dict[str, Any]:
     """One file's entry in the `--json` report."""
     report = outcome.report
     if report is None:
-        return {"path": outcome.source, "changed": False, "error": outcome.error}
+        return {"path": outcome.source, "changed": False, "written": False, "error": outcome.error}
     return {
         "path": report.source,
         "changed": report.changed,
+        "written": outcome.written,
         "notes_seen": report.notes_seen,
         "notes_changed": report.notes_changed,
         "notes": [
@@ -355,11 +326,14 @@ class _Reporter:
                 print(f"dxltools: {outcome.error}", file=self.stderr)
             return
         self._describe(outcome.report)
+        for notice in outcome.notices:
+            self.say(notice)
 
     def _describe(self, report: RewriteReport) -> None:
         options = self.options
         self.would_change = self.would_change or report.changed
-        verb = "would change" if options.check and not options.diff else "changed"
+        # Only what happened: --check and --diff alone write nothing.
+        verb = "changed" if options.writes_file or options.writes_stdout else "would change"
         if report.changed:
             self.say(f"{report.source}: {verb} {report.notes_changed} of {report.notes_seen} notes")
         elif options.verbose:
@@ -402,30 +376,69 @@ class _Reporter:
 # -- the command -------------------------------------------------------------------------
 
 
-def _check_usage(options: RunOptions, files: Sequence[InputFile], pipe: bool) -> None:
-    def refuse(reason: str) -> UsageError:
-        return UsageError(reason, source="dxltools run")
+def _refuse(option: str, reason: str) -> UsageError:
+    return UsageError(reason, source=option)
 
+
+def check_options(options: RunOptions) -> None:
+    """The options alone, checked before any work: no input is read before these hold."""
     if options.in_place and options.output:
-        raise refuse("use either -i/--in-place or -o/--output, not both")
-    if options.backup and not options.in_place:
-        raise refuse("--backup goes with -i/--in-place")
+        raise _refuse("-o/--output", "cannot go with -i/--in-place: write in place or to -o")
+    if options.check and (options.in_place or options.output):
+        which = "-i/--in-place" if options.in_place else "-o/--output"
+        raise _refuse("--check", f"writes nothing, {which} writes: give one of them")
+    if options.backup is not None:
+        check_backup_suffix(options.backup)
+        if not options.in_place:
+            raise _refuse("--backup", "goes with -i/--in-place")
     if options.jobs < 1:
-        raise refuse(f"-j/--jobs {options.jobs}: give a number of processes, 1 or more")
-    if pipe and options.in_place:
-        raise refuse("-i/--in-place needs files, not standard input")
-    if len(files) > 1 and options.writes_stdout:
-        raise refuse(
-            f"{len(files)} inputs: give -i, -o FOLDER, --check or --diff "
-            "(dxltools does not concatenate exports)"
+        raise _refuse("-j/--jobs", f"{options.jobs}: give a number of processes, 1 or more")
+    if reads_stdin(options.paths) and options.in_place:
+        raise _refuse("-i/--in-place", "needs files, not standard input")
+    if options.output and not options.output_is_folder:
+        _check_output_file(Path(options.output))
+
+
+def check_backup_suffix(suffix: str) -> None:
+    """A backup is FILE+SUFFIX beside the file: the suffix may not leave the folder."""
+    if not suffix or suffix in (".", "..") or "/" in suffix or "\\" in suffix or "\0" in suffix:
+        raise _refuse(
+            "--backup", f"{suffix!r} is not a plain suffix (such as .orig): no folder, no slash"
         )
-    if options.output and len(files) > 1:
+
+
+def _check_output_file(output: Path) -> None:
+    folder = output.parent
+    if not folder.is_dir():
+        reason = "not a folder" if folder.exists() else "no such folder"
+        raise WriteError(f"cannot write: {reason} {folder}", source=str(output))
+
+
+def _check_usage(options: RunOptions, files: Sequence[InputFile]) -> None:
+    """What the options ask of the inputs found."""
+    if len(files) > 1 and options.writes_stdout:
+        raise _refuse(
+            "PATHS",
+            f"{len(files)} inputs: give -i, -o FOLDER, --check or --diff "
+            "(dxltools does not concatenate exports)",
+        )
+    if options.output and options.output_is_folder:
+        output = Path(options.output)
+        if output.suffix.lower() in (".dxl", ".xml") and not output.is_dir():
+            raise _refuse(
+                "-o/--output",
+                f"{output}: {len(files)} inputs need a folder, not a file name "
+                "(-o FOLDER recreates their relative paths)",
+            )
+        if output.exists() and not output.is_dir():
+            raise _refuse("-o/--output", f"{output}: several inputs need a folder, not a file")
         seen: dict[Path, Path] = {}
         for item in files:
             if item.relative in seen:
-                raise refuse(
-                    f"-o {options.output}: {seen[item.relative]} and {item.path} would both be "
-                    f"written to {item.relative}"
+                raise _refuse(
+                    "-o/--output",
+                    f"{options.output}: {seen[item.relative]} and {item.path} would both be "
+                    f"written to {item.relative}",
                 )
             seen[item.relative] = item.path
 
@@ -442,9 +455,10 @@ def run_agent(
     stderr = stderr if stderr is not None else sys.stderr
     pipe = reads_stdin(options.paths)
     try:
+        check_options(options)
         agent = load_agent(options.agent, options.settings)
         files = [] if pipe else find_inputs(options.paths, options.include, options.exclude)
-        _check_usage(options, files, pipe)
+        _check_usage(options, files)
     except DxlError as error:
         print(f"dxltools: {error}", file=stderr)
         return EXIT_ERROR
@@ -489,6 +503,6 @@ def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         name, equals, value = pair.partition("=")
         if not equals or not name.strip():
-            raise UsageError(f"--set {pair!r}: expected NAME=VALUE", source="dxltools run")
+            raise UsageError(f"{pair!r}: expected NAME=VALUE", source="--set")
         found[name.strip()] = value
     return found

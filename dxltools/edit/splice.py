@@ -8,6 +8,7 @@ item (so indented exports stay indented), or after the note's header.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from dxltools.dxl.model import Note
@@ -16,6 +17,8 @@ from dxltools.edit.render import render_item
 from dxltools.errors import EditError
 
 _SPACE = b" \t\r\n"
+_ITEM_QUOTE = re.compile(rb"<item\s+name\s*=\s*([\"'])")
+_ANY_QUOTE = re.compile(rb"=\s*([\"'])")
 
 
 def _space_before(data: bytes, position: int, floor: int) -> int:
@@ -57,14 +60,22 @@ def _indent_of(data: bytes, position: int) -> bytes:
     return data[line_start:end]
 
 
+def quote_of(note: Note) -> str:
+    """The quote the note's own items are written in (its start tag's when it
+    has none): new items follow it. Domino writes single quotes."""
+    found = _ITEM_QUOTE.search(note.data) or _ANY_QUOTE.search(note.data)
+    return '"' if found is not None and found.group(1) == b'"' else "'"
+
+
 def splice(note: Note, changes: Sequence[ByteChange]) -> bytes:
     """The note's bytes with `changes` applied; bytes no change names are kept."""
     operations: list[tuple[int, int, int, bytes]] = []  # start, order, end, new bytes
     targeted: set[int] = set()
+    quote = quote_of(note) if changes else "'"
     for change in changes:
         if isinstance(change, InsertItem):
             position, space = _insert_point(note)
-            new = space + render_item(change.new, note.encoding)
+            new = space + render_item(change.new, note.encoding, quote)
             operations.append((position, 1, position, new))
             continue
         span = change.item.span
@@ -75,7 +86,8 @@ def splice(note: Note, changes: Sequence[ByteChange]) -> bytes:
             start, _ = _line_break_before(note, span.start)
             operations.append((start, 0, span.end, b""))
         elif isinstance(change, ReplaceItem):
-            operations.append((span.start, 0, span.end, render_item(change.new, note.encoding)))
+            new = render_item(change.new, note.encoding, quote)
+            operations.append((span.start, 0, span.end, new))
     operations.sort(key=lambda operation: (operation[0], operation[1]))
     pieces: list[bytes] = []
     cursor = 0

@@ -220,17 +220,45 @@ def _check_unchanged(watch: Watched | None, temporary: Path, target: Path, name:
 
 
 def _backup(target: Path, backup: Path) -> None:
-    """Copy `target` to `backup` all or nothing: an older backup is replaced
-    only by a whole copy, never by a part one (a full disk stops the copy)."""
+    """Copy `target` to `backup` all or nothing: an older backup is moved
+    aside (numbered) only for a whole copy, never for a part one (a full disk
+    stops the copy)."""
     handle, temporary = _temporary_beside(target)
     os.close(handle)
     try:
         shutil.copy2(target, temporary)
         _copy_owner(target, temporary)
+        _keep_earlier_backup(backup)  # only once the new copy is whole
         os.replace(temporary, backup)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+
+
+def numbered_backups(backup: Path) -> list[Path]:
+    """``NAME.orig.1``, ``NAME.orig.2``... beside `backup`, in number order."""
+    pattern = re.compile(re.escape(backup.name) + r"\.([1-9][0-9]*)")
+    try:
+        names = os.listdir(backup.parent)
+    except OSError:
+        return []
+    found = sorted(
+        (int(match.group(1)), name)
+        for name in names
+        if (match := pattern.fullmatch(name)) is not None
+    )
+    return [backup.with_name(name) for _, name in found]
+
+
+def _keep_earlier_backup(backup: Path) -> None:
+    """An earlier backup is kept as the next numbered one (``NAME.orig.3`` after
+    ``NAME.orig.2``), as ``cp --backup=numbered`` does: a second run never
+    destroys the only copy of the file as it was before the first."""
+    if not backup.exists():
+        return
+    earlier = numbered_backups(backup)
+    number = int(earlier[-1].name.rsplit(".", 1)[1]) + 1 if earlier else 1
+    os.replace(backup, backup.with_name(f"{backup.name}.{number}"))
 
 
 def _umask() -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -20,6 +21,7 @@ from dxltools.fs.atomic import KEPT_SUFFIX, TEMP_SUFFIX
 
 DEFAULT_INCLUDE = ("*.dxl", "*.xml")
 STDIN = "-"
+_SEPARATORS = re.compile(r"[\\/]+")
 
 
 @attrs.frozen
@@ -37,7 +39,8 @@ def _matches(relative: PurePosixPath, patterns: Sequence[str]) -> bool:
     text = relative.as_posix().lower()
     parts = text.split("/")
     for pattern in patterns:
-        wanted = pattern.replace("\\", "/").strip("/").lower()
+        # `old\*.dxl`, `old\\*.dxl` (a shell's escaped backslash) and `old/*.dxl` are one.
+        wanted = _SEPARATORS.sub("/", pattern).strip("/").lower()
         depth = wanted.count("/") + 1
         if fnmatch.fnmatchcase("/".join(parts[-depth:]), wanted):
             return True
@@ -53,7 +56,11 @@ def _excluded(relative: PurePosixPath, exclude: Sequence[str]) -> bool:
 
 
 def _walk(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Iterator[InputFile]:
-    found: list[InputFile] = []
+    yield from sorted(_found(folder, include, exclude), key=lambda item: item.relative.as_posix())
+
+
+def _found(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Iterator[InputFile]:
+    """The files of a folder walk, as found (unsorted)."""
     for root, folders, names in os.walk(folder):
         here = Path(root)
         # Prune excluded folders so a large archive folder is never listed.
@@ -68,8 +75,7 @@ def _walk(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Itera
             path = here / name
             relative = PurePosixPath(path.relative_to(folder).as_posix())
             if _matches(relative, include) and not _excluded(relative, exclude):
-                found.append(InputFile(path, Path(relative)))
-    yield from sorted(found, key=lambda item: item.relative.as_posix())
+                yield InputFile(path, Path(relative))
 
 
 def find_inputs(
@@ -89,6 +95,19 @@ def find_inputs(
         else:
             files.append(InputFile(path, Path(path.name)))
     return files
+
+
+def folders_without_inputs(
+    arguments: Iterable[str], include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[str]:
+    """The folder arguments in which a walk finds no file to take (each walk
+    stops at the first file it would take)."""
+    include = tuple(include) or DEFAULT_INCLUDE
+    return [
+        argument
+        for argument in arguments
+        if Path(argument).is_dir() and next(_found(Path(argument), include, exclude), None) is None
+    ]
 
 
 def reads_stdin(arguments: Sequence[str]) -> bool:

@@ -745,7 +745,7 @@ def _dtd_dir(option: str | None) -> Path | None:
     path = Path(option)
     if not path.is_dir():
         reason = "not a folder" if path.exists() else "no such folder"
-        raise UsageError(f"--dtd-dir {option}: {reason}", source="dxltools validate")
+        raise UsageError(f"{option}: {reason}", source="--dtd-dir")
     return path
 
 
@@ -761,7 +761,9 @@ class _Reporter:
     def problem(self, problem: Problem) -> None:
         if self.options.json:
             return
-        if problem.severity == "note":
+        if problem.fatal:  # the file could not be checked: an error, in the one format
+            print(f"dxltools: {problem}", file=self.stderr)
+        elif problem.severity == "note":
             if not self.options.quiet:
                 print(problem, file=self.stderr)
         else:
