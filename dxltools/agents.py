@@ -33,6 +33,14 @@ class AgentError(DxlError, ValueError):
     """An agent file or an agent parameter is wrong."""
 
 
+class MissingParameterError(AgentError):
+    """A required agent parameter was not given; `parameter` names it."""
+
+    def __init__(self, reason: str, *, parameter: str, source: str = "<input>") -> None:
+        super().__init__(reason, source=source)
+        self.parameter = parameter
+
+
 @attrs.frozen
 class Parameter:
     name: str
@@ -347,9 +355,11 @@ class _Loader:
             elif parameter.default is not None:
                 values[parameter.name] = parameter.default
             elif parameter.required:
-                raise self.fail(
-                    f"parameters.{parameter.name}",
-                    f"required parameter missing: give it with --set {parameter.name}=VALUE",
+                raise MissingParameterError(
+                    f"parameters.{parameter.name}: required parameter missing: "
+                    f"give it with --set {parameter.name}=VALUE",
+                    parameter=parameter.name,
+                    source=self.source,
                 )
             else:
                 values[parameter.name] = ""

@@ -438,6 +438,11 @@ class Auditor:
         documents = list(self._documents.values())
         return self._audit(documents).run(tuple(self.sources), documents)
 
+    def access(self) -> Access:
+        """The resolver :meth:`report` audits with: the servers, groups and ACL read
+        so far (built anew at each call: ask once)."""
+        return self._audit(list(self._documents.values())).access
+
     def coexistence_leaks(self) -> tuple[Problem, ...]:
         """``report().coexistence_leaks()``, worked out for the coexistence servers
         alone: the check a run makes before it writes, at a fraction of the cost."""

@@ -20,12 +20,22 @@ from dxltools.audit import (
     DEFAULT_DOMAIN_TYPE,
     DEFAULT_SERVER_ITEMS,
     Auditor,
+    AuditReport,
     audit_to_json,
     write_audit,
 )
 from dxltools.errors import DxlError
 from dxltools.exits import EXIT_ERROR
 from dxltools.files import InputFile, find_inputs, read_error, reads_stdin
+from dxltools.fix import (
+    FIXING_AGENT,
+    Fix,
+    fix_to_json,
+    fixes,
+    format_fix,
+    servers_group_candidates,
+    suggest_fix,
+)
 from dxltools.rewrite import rewrite_bytes
 
 STDIN_NAME = "<stdin>"
@@ -67,6 +77,26 @@ def _add(auditor: Auditor, agent: Agent | None, data: bytes, source: str) -> Non
     auditor.add_bytes(data, source)
 
 
+def _fix(
+    options: AuditOptions, auditor: Auditor, report: AuditReport, agent: Agent | None
+) -> Fix | None:
+    """The command that fixes what the audit found, if coexistence-readers fixes any."""
+    if not any(map(fixes, report.problems)):
+        return None  # the candidates cost a second pass over the groups: only when needed
+    choice = servers_group_candidates(report, auditor.access())
+    # The parameters of `--after coexistence-readers` other than servers_group still hold.
+    settings = options.settings if agent is not None and agent.name == FIXING_AGENT else {}
+    return suggest_fix(
+        report,
+        choice,
+        options.paths,
+        domain=auditor.domain,
+        settings=settings,
+        include=options.include,
+        exclude=options.exclude,
+    )
+
+
 def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: TextIO) -> int:
     """Audit the inputs (or an agent's result on them) and print the report."""
     try:
@@ -84,10 +114,15 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
         print(f"dxltools: {error}", file=stderr)
         return EXIT_ERROR
     report = auditor.report()
+    fix = _fix(options, auditor, report, agent)
     if options.json:
-        stdout.write(json.dumps(audit_to_json(report), indent=2) + "\n")
+        document = audit_to_json(report)
+        document["fix"] = fix_to_json(fix)
+        stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")
         write_audit(report, stdout)  # a domain at a time: the text is large
+        if fix is not None:
+            stdout.write(format_fix(fix))
     return report.exit_code
