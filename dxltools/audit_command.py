@@ -33,6 +33,7 @@ from dxltools.fix import (
     fix_to_json,
     fixes,
     format_fix,
+    missing_servers_group_hint,
     servers_group_candidates,
     suggest_fix,
 )
@@ -111,7 +112,15 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
                 else:
                     _add(auditor, agent, _read(item), str(item.path))
     except DxlError as error:
-        print(f"dxltools: {error}", file=stderr)
+        hint = missing_servers_group_hint(
+            error,
+            options.paths,
+            stdin,
+            settings=options.settings,
+            include=options.include,
+            exclude=options.exclude,
+        )
+        print(f"dxltools: {error}{hint}", file=stderr)
         return EXIT_ERROR
     report = auditor.report()
     fix = _fix(options, auditor, report, agent)

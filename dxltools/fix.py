@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
 from dxltools.access import Access
+from dxltools.agents import MissingParameterError
 from dxltools.audit import (
     DEFAULT_DOMAIN_TYPE,
+    DEFAULT_SERVER_ITEMS,
     DOCUMENT_ACCESS_PRESENT,
     MULTIPLE_VISIBLE,
     UNRESTRICTED,
@@ -25,6 +27,8 @@ from dxltools.audit import (
     AuditReport,
     Problem,
 )
+from dxltools.errors import DxlError
+from dxltools.files import find_inputs, reads_stdin
 from dxltools.names import name_key
 
 __all__ = [
@@ -39,6 +43,7 @@ __all__ = [
     "fix_to_json",
     "fixes",
     "format_fix",
+    "missing_servers_group_hint",
     "servers_group_candidates",
     "suggest_fix",
 ]
@@ -50,7 +55,7 @@ _FIXED_CODES = frozenset({DOCUMENT_ACCESS_PRESENT, UNRESTRICTED, MULTIPLE_VISIBL
 _FIXED_PREFIX = "failover-"
 # In-place, keeping the original: the command is meant to be run as it is.
 _WRITE = ("-i", "--backup", ".orig")
-_STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 
 def fixes(problem: Problem) -> bool:
@@ -157,6 +162,42 @@ def candidates_of(auditor: Auditor) -> ServersGroupChoice:
     return servers_group_candidates(auditor.report(), auditor.access())
 
 
+def _auditor_for(settings: Mapping[str, str]) -> Auditor:
+    """An auditor of the documents ``coexistence-readers`` with `settings` selects."""
+    server_items = [item.strip() for item in settings.get("server_items", "").split(",")]
+    return Auditor(
+        domain=settings.get("domain") or None,
+        domain_type=settings.get("domain_type") or DEFAULT_DOMAIN_TYPE,
+        server_items=[item for item in server_items if item] or DEFAULT_SERVER_ITEMS,
+    )
+
+
+def missing_servers_group_hint(
+    error: DxlError,
+    paths: Sequence[str],
+    stdin: IO[bytes],
+    *,
+    settings: Mapping[str, str],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> str:
+    """What to add to `error` when it is a missing `servers_group`: ``; `` and the
+    candidates the inputs hold (:func:`describe_choice`), so the next command is obvious.
+    "" for any other error, or when an input cannot be read (the error says enough)."""
+    if not (isinstance(error, MissingParameterError) and error.parameter == SERVERS_GROUP):
+        return ""
+    auditor = _auditor_for(settings)
+    try:
+        if reads_stdin(paths):
+            auditor.add_stream(stdin, STDIN_NAME)
+        else:
+            for item in find_inputs(paths, include, exclude):
+                auditor.add_file(item.path)
+    except DxlError:
+        return ""
+    return "; " + describe_choice(candidates_of(auditor))
+
+
 # -- the fix --------------------------------------------------------------------------------
 
 
@@ -187,7 +228,7 @@ def fix_command(
 ) -> str:
     """``dxltools run coexistence-readers`` on `paths` with `parameters`, quoted for a
     POSIX shell: in place with a backup, or as a filter when the input is standard input."""
-    stdin = not paths or list(paths) == [_STDIN]
+    stdin = reads_stdin(paths)
     words = ["dxltools", "run", FIXING_AGENT, *([] if stdin else paths)]
     for pattern in include:
         words += ["--include", pattern]

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 import attrs
 
-from dxltools.agents import Agent, AgentRun, AuditSpec, load_agent
+from dxltools.agents import Agent, AgentRun, AuditSpec, MissingParameterError, load_agent
 from dxltools.atomic import remove_stale_temporaries
 from dxltools.errors import DxlError, UsageError
 from dxltools.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
@@ -449,7 +449,7 @@ def run_agent(
         files = [] if pipe else find_inputs(options.paths, options.include, options.exclude)
         _check_usage(options, files, pipe)
     except DxlError as error:
-        print(f"dxltools: {error}", file=stderr)
+        print(f"dxltools: {error}{_hint(error, options, stdin)}", file=stderr)
         return EXIT_ERROR
     reporter = _Reporter(options, stdout, stderr)
     if pipe:
@@ -464,6 +464,22 @@ def run_agent(
             progress.clear()
             reporter.add(outcome)
     return reporter.finish()
+
+
+def _hint(error: DxlError, options: RunOptions, stdin: IO[bytes]) -> str:
+    """For a missing `servers_group`, the groups of the inputs that qualify."""
+    if not isinstance(error, MissingParameterError):
+        return ""
+    from dxltools.fix import missing_servers_group_hint  # imported when needed: start-up
+
+    return missing_servers_group_hint(
+        error,
+        options.paths,
+        stdin,
+        settings=options.settings,
+        include=options.include,
+        exclude=options.exclude,
+    )
 
 
 def unified_diff(old: bytes, new: bytes, name: str) -> bytes:
