@@ -318,8 +318,10 @@ def fixable_directories(draw: st.DrawFn) -> GenDirectory:
     name one server, in both MailServer and CalendarServer, one document per server,
     and whose authors items (and readers items other than $Readers) name no server:
     what `coexistence-readers` can fix with a fitting servers group."""
-    servers = tuple(draw(st.lists(st.sampled_from(SERVER_POOL), min_size=1, unique=True)))
-    owners = draw(st.lists(st.sampled_from(servers), min_size=1, max_size=3, unique=True))
+    servers = tuple(draw(st.lists(st.sampled_from(SERVER_POOL), min_size=3, unique=True)))
+    # Mostly several documents (the case the fix is for), and an ordinary server left.
+    count = min(draw(st.sampled_from([2, 3, 1])), max(len(servers) - 1, 1))
+    owners = draw(st.lists(st.sampled_from(servers), min_size=count, max_size=count, unique=True))
     # With several documents their servers are coexistence servers; else every one counts.
     ordinary = tuple(s for s in servers if s not in owners) if len(owners) > 1 else servers
     group_names = tuple(
