@@ -14,6 +14,7 @@ from hypothesis import event, given
 
 from dxltools.audit import Problem
 from dxltools.fix import fixes
+from dxltools.names import name_key
 from tests.clitools import FOREIGN, NAMES, copy, dxltools, error_line, invoke
 from tests.directory_strategies import GenDirectory, fixable_directories
 from tests.shared import FIXTURES
@@ -252,3 +253,11 @@ def test_the_suggested_servers_group_is_never_refused_and_fixes_everything(
         after = audit_json(*paths)
         assert fixable(after) == [], after["problems"]
         assert after["fix"] is None
+        # And every ordinary server still sees every document.
+        owners = {name_key(d.calendar_server or "") for d in directory.documents}
+        coexistence = owners if len(directory.documents) > 1 else set()
+        (domain,) = after["domains"]
+        every = sorted(d.unid for d in directory.documents)
+        for view in domain["servers"]:
+            if name_key(view["server"]) not in coexistence:
+                assert sorted(view["visible"]) == every, view
