@@ -310,24 +310,36 @@ def fix_to_json(fix: Fix | None) -> dict[str, Any] | None:
     }
 
 
+# Text stays short: a team group of a large directory has hundreds of extra members,
+# and a directory may hold dozens of candidates (--json lists them all).
+_EXTRAS_SHOWN = 3
+_CANDIDATES_SHOWN = 5
+
+
 def _about(candidate: Candidate) -> str:
     """What a candidate is, in a few words."""
     if candidate.exact:
         what = "exact"
     else:
-        count = len(candidate.extra_members)
-        what = (
-            f"{count} extra member{'s' if count > 1 else ''}: {', '.join(candidate.extra_members)}"
-        )
+        extras = candidate.extra_members
+        count = len(extras)
+        shown = ", ".join(extras[:_EXTRAS_SHOWN]) + (", ..." if count > _EXTRAS_SHOWN else "")
+        what = f"{count} extra member{'s' if count > 1 else ''}: {shown}"
     if candidate.servers_only:
         what += "; servers only: a readers field may not honour it"
     return f"{candidate.group} ({what})"
 
 
+def _candidates(candidates: Sequence[Candidate]) -> str:
+    shown = ", ".join(map(_about, candidates[:_CANDIDATES_SHOWN]))
+    more = len(candidates) - _CANDIDATES_SHOWN
+    return shown + (f" and {more} more (audit --json lists them all)" if more > 0 else "")
+
+
 def describe_choice(choice: ServersGroupChoice) -> str:
     """The candidates on one line, best first, or what a group must hold when none does."""
     if choice.candidates:
-        return "candidates in the input: " + ", ".join(map(_about, choice.candidates))
+        return "candidates in the input: " + _candidates(choice.candidates)
     return _no_candidate(choice)
 
 
@@ -361,5 +373,5 @@ def format_fix(fix: Fix) -> str:
     lines.append(f"  {SERVERS_GROUP}: {_about(best)}")
     others = fix.choice.candidates[1:]
     if others:
-        lines.append(f"  other candidates: {', '.join(map(_about, others))}")
+        lines.append(f"  other candidates: {_candidates(others)}")
     return "".join(line + "\n" for line in lines)

@@ -368,3 +368,13 @@ def test_candidates_agree_with_a_brute_force_reference(directory: GenDirectory) 
     ranks = [(c.servers_only, not c.exact, len(c.extra_members)) for c in found.candidates]
     assert ranks == sorted(ranks)
     assert all(c.exact == (not c.extra_members) for c in found.candidates)
+
+
+def test_long_lists_are_cut_short_in_text() -> None:
+    many = ("CN=A/O=X", "CN=B/O=X", "CN=C/O=X", "CN=D/O=X")
+    candidates = tuple(Candidate(f"G{n}", False, many, False) for n in range(7))
+    assert describe_choice(ServersGroupChoice((MAIL,), (), candidates)) == (
+        "candidates in the input: "
+        + ", ".join(f"G{n} (4 extra members: CN=A/O=X, CN=B/O=X, CN=C/O=X, ...)" for n in range(5))
+        + " and 2 more (audit --json lists them all)"
+    )
