@@ -378,3 +378,7 @@ def test_long_lists_are_cut_short_in_text() -> None:
         + ", ".join(f"G{n} (4 extra members: CN=A/O=X, CN=B/O=X, CN=C/O=X, ...)" for n in range(5))
         + " and 2 more (audit --json lists them all)"
     )
+    three = Candidate("Three", False, many[:3], False)
+    assert describe_choice(ServersGroupChoice((MAIL,), (), (three,))) == (
+        "candidates in the input: Three (3 extra members: CN=A/O=X, CN=B/O=X, CN=C/O=X)"
+    )
