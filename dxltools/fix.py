@@ -51,11 +51,12 @@ __all__ = [
 FIXING_AGENT = "coexistence-readers"
 SERVERS_GROUP = "servers_group"
 _FIXED_CODES = frozenset({DOCUMENT_ACCESS_PRESENT, UNRESTRICTED, MULTIPLE_VISIBLE})
-# Failover problems (issue 12) all come from documents every server can read.
+# Failover problems (issue 12, DOMAIN.md section 7) come from servers that see other
+# servers' documents: the readers items end them.
 _FIXED_PREFIX = "failover-"
 # In-place, keeping the original: the command is meant to be run as it is.
 _WRITE = ("-i", "--backup", ".orig")
-STDIN_NAME = "<stdin>"
+_STDIN_NAME = "<stdin>"
 
 
 def fixes(problem: Problem) -> bool:
@@ -189,7 +190,7 @@ def missing_servers_group_hint(
     auditor = _auditor_for(settings)
     try:
         if reads_stdin(paths):
-            auditor.add_stream(stdin, STDIN_NAME)
+            auditor.add_stream(stdin, _STDIN_NAME)
         else:
             for item in find_inputs(paths, include, exclude):
                 auditor.add_file(item.path)
