@@ -5,7 +5,9 @@ without `servers_group` names the candidates of its input."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from hypothesis import event, given
 from dxltools.audit import Problem
 from dxltools.fix import fixes
 from dxltools.names import name_key
-from tests.clitools import FOREIGN, NAMES, copy, dxltools, error_line, invoke
+from tests.clitools import FOREIGN, NAMES, copy, dxltools, dxltools_command, error_line, invoke
 from tests.directory_strategies import GenDirectory, fixable_directories
 from tests.shared import FIXTURES
 
@@ -115,6 +117,23 @@ def test_the_suggested_command_fixes_what_the_audit_found(tmp_path: Path) -> Non
     after = audit_json(str(target))
     assert fixable(after) == []
     assert after["fix"] is None
+
+
+def test_the_suggested_command_runs_in_a_real_shell(tmp_path: Path) -> None:
+    # What an admin does: paste the line into sh. Spaces, quotes and $ must survive.
+    target = copy(NAMES, tmp_path / "it's $HOME" / "names *.dxl")
+    audited = dxltools(["audit", "--json", str(target)])
+    command = json.loads(audited.stdout)["fix"]["command"]
+    installed = Path(dxltools_command()).parent
+    environment = {**os.environ, "PATH": f"{installed}{os.pathsep}{os.environ.get('PATH', '')}"}
+    shell = subprocess.run(
+        ["sh", "-c", command], capture_output=True, env=environment, check=False, timeout=120
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert target.with_name(target.name + ".orig").read_bytes() == NAMES.read_bytes()
+    after = dxltools(["audit", "--json", str(target)])
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["fix"] is None
 
 
 def test_the_suggestion_names_every_file_and_the_audits_domain(tmp_path: Path) -> None:
