@@ -5,6 +5,7 @@ and a brute-force reference on generated directories."""
 from __future__ import annotations
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from dxltools.audit import Auditor, AuditReport, Problem, audit_files
 from dxltools.fix import (
@@ -25,6 +26,7 @@ from tests.directory_strategies import (
     GenDocument,
     GenGroup,
     GenItem,
+    directories,
     fixable_directories,
 )
 from tests.shared import FIXTURES
@@ -341,7 +343,7 @@ def reference_candidates(directory: GenDirectory) -> set[str]:
                 ):
                     found.add(group_key)
                     changed = True
-    owners = {name_key(d.calendar_server or "") for d in directory.documents}
+    owners = {name_key(d.calendar_server or d.mail_server or "") for d in directory.documents}
     coexistence = owners if len(directory.documents) > 1 else set()
     ordinary = [key for key in belongs if key not in coexistence]
     if not ordinary:
@@ -354,7 +356,7 @@ def reference_candidates(directory: GenDirectory) -> set[str]:
     return qualify
 
 
-@given(fixable_directories())
+@given(st.one_of(fixable_directories(), directories()))
 def test_candidates_agree_with_a_brute_force_reference(directory: GenDirectory) -> None:
     auditor = Auditor()
     for name, data in directory.exports():
