@@ -345,13 +345,13 @@ def describe_choice(choice: ServersGroupChoice) -> str:
 
 
 def _no_candidate(choice: ServersGroupChoice) -> str:
+    avoid = f" and none of {', '.join(choice.must_not_hold)}" if choice.must_not_hold else ""
     if not choice.must_hold:
         return (
             "no ordinary server is known from the input (no Server document, no server "
             "named but the coexistence servers), so no group can be told to qualify: "
-            "give the directory export as well"
+            f"give the directory export as well (the group must hold every ordinary server{avoid})"
         )
-    avoid = f" and none of {', '.join(choice.must_not_hold)}" if choice.must_not_hold else ""
     return (
         f"no group in the input qualifies: it must hold {', '.join(choice.must_hold)} "
         f"(directly or through nested groups){avoid}"

@@ -172,7 +172,12 @@ def test_two_multi_document_foreign_domains() -> None:
 def test_no_ordinary_server_known_means_no_candidate() -> None:
     found = choice(group("Admins", ADMIN), servers=(C1, C2))
     assert found == ServersGroupChoice((), MUST_NOT, ())
-    assert describe_choice(found).startswith("no ordinary server is known from the input")
+    assert describe_choice(found) == (
+        "no ordinary server is known from the input (no Server document, no server named "
+        "but the coexistence servers), so no group can be told to qualify: give the "
+        "directory export as well (the group must hold every ordinary server and none of "
+        "CN=Coex1/OU=Hub/O=Acme, CN=Coex2/OU=Hub/O=Acme)"
+    )
 
 
 # -- the fixtures ------------------------------------------------------------------------------
