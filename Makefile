@@ -21,21 +21,28 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 DEMO_FILE := fixtures/names.dxl
-DEMO_RUN := $(BIN)/dxltools run coexistence-readers $(DEMO_FILE) --set servers_group=AcmeMailServers
+# The servers group the audit suggests (its --json `fix`), read when the demo runs.
+DEMO_GROUP = $(shell $(BIN)/dxltools audit $(DEMO_FILE) --json | $(BIN)/python -c \
+	'import json, sys; print(json.load(sys.stdin)["fix"]["parameters"]["servers_group"])')
+DEMO_RUN = $(BIN)/dxltools run coexistence-readers $(DEMO_FILE) --set servers_group=$(DEMO_GROUP)
 
 demo: $(STAMP)
 	@echo "== The Foreign Domain documents of $(DEMO_FILE) (two for BTEx, one per coexistence server):"
 	@$(BIN)/dxltools run remove-document-access $(DEMO_FILE) --check -v 2>&1 | sed 's/^/   /' || true
 	@echo
-	@echo "== dxltools run coexistence-readers: strip DocumentAccess, one readers item per server."
-	@echo "== The diff of what it changes (the fixture itself is not touched):"
-	@$(DEMO_RUN) --diff -v
-	@echo
-	@echo "== dxltools audit, before: who can read each BTEx document, which one each server uses."
+	@echo "== dxltools audit, before: who can read each BTEx document, which one each server uses;"
+	@echo "== it ends with the command that fixes what it found, the servers group filled in."
 	@$(BIN)/dxltools audit $(DEMO_FILE) || true
 	@echo
+	@echo "== Without servers_group, dxltools run names the groups of the input that qualify:"
+	@$(BIN)/dxltools run coexistence-readers $(DEMO_FILE) 2>&1 | sed 's/^/   /' || true
+	@echo
+	@echo "== dxltools run coexistence-readers with the suggested group ($(DEMO_GROUP)): strip"
+	@echo "== DocumentAccess, one readers item per server. The diff (the fixture itself is not touched):"
+	@$(DEMO_RUN) --diff -v
+	@echo
 	@echo "== dxltools audit --after coexistence-readers: the same audit of the result (nothing written)."
-	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=AcmeMailServers
+	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=$(DEMO_GROUP)
 	@echo
 	@echo "== Failover, before the fix: DominoCoex2 (the newest document's server) down."
 	@$(BIN)/dxltools audit $(DEMO_FILE) --down DominoCoex2/Acme | sed -n '/^  with /,/^  failover: /p' || true
@@ -43,8 +50,8 @@ demo: $(STAMP)
 	@$(BIN)/dxltools audit $(DEMO_FILE) | grep '^  failover: ' || true
 	@echo
 	@echo "== Failover after coexistence-readers: DominoCoex2 down, then the verdict."
-	@$(BIN)/dxltools audit $(DEMO_FILE) --down DominoCoex2/Acme --after coexistence-readers --set servers_group=AcmeMailServers | sed -n '/^  with /,/^  failover: /p'
-	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=AcmeMailServers | grep '^  failover: '
+	@$(BIN)/dxltools audit $(DEMO_FILE) --down DominoCoex2/Acme --after coexistence-readers --set servers_group=$(DEMO_GROUP) | sed -n '/^  with /,/^  failover: /p'
+	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=$(DEMO_GROUP) | grep '^  failover: '
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -76,6 +76,14 @@ class AgentError(DxlError, ValueError):
     """An agent file or an agent parameter is wrong."""
 
 
+class MissingParameterError(AgentError):
+    """A required agent parameter was not given; `parameter` names it."""
+
+    def __init__(self, reason: str, *, parameter: str, source: str = "<input>") -> None:
+        super().__init__(reason, source=source)
+        self.parameter = parameter
+
+
 class AuditRefusal(DxlError, ValueError):
     """An agent's result failed the agent's own audit; nothing was written."""
 

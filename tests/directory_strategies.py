@@ -60,6 +60,7 @@ class GenDocument:
     mail_server: str | None
     calendar_server: str | None
     items: tuple[GenItem, ...]
+    domain: str = DOMAIN  # DomainName
 
 
 @attrs.frozen
@@ -140,7 +141,7 @@ def _domain(document: GenDocument) -> str:
         "<document form='Domain'>",
         _noteinfo(document.unid, document.modified),
         "<item name='DomainType'><text>ForeignDomain</text></item>",
-        f"<item name='DomainName'><text>{DOMAIN}</text></item>",
+        f"<item name='DomainName'><text>{document.domain}</text></item>",
     ]
     for name, server in (
         ("MailServer", document.mail_server),
@@ -299,3 +300,93 @@ def down_servers(draw: st.DrawFn) -> tuple[GenDirectory, tuple[str, ...]]:
     down = draw(st.lists(st.sampled_from(servers), unique=True, max_size=len(servers)))
     written = tuple(draw(st.sampled_from([name, name.lower(), name.upper()])) for name in down)
     return directory, written
+
+
+# -- directories that coexistence-readers can fix -----------------------------------------
+
+# Items the agent rewrites whatever they hold: it replaces $Readers and removes
+# DocumentAccess. Every other item stays, so it may name no server.
+REWRITTEN_ITEMS = ("$Readers", "DocumentAccess")
+KEPT_ITEMS = ("Readers2", "LocalAdmin", "Owner")
+
+
+@st.composite
+def _no_server(draw: st.DrawFn) -> str:
+    """An entry that lets no server read: a person or a name nobody defines."""
+    if draw(st.booleans()):
+        return draw(_written(draw(st.sampled_from(PERSON_POOL))))
+    return draw(st.sampled_from(("CN=Ghost/O=Acme", "NoSuchGroup", "")))
+
+
+@st.composite
+def _fixable_items(
+    draw: st.DrawFn, servers: tuple[str, ...], groups: tuple[str, ...]
+) -> tuple[GenItem, ...]:
+    found = []
+    for _ in range(draw(st.integers(0, 4))):
+        name = draw(st.sampled_from(REWRITTEN_ITEMS + KEPT_ITEMS))
+        values = _entry(servers, groups) if name in REWRITTEN_ITEMS else _no_server()
+        found.append(GenItem(name, draw(st.booleans()), tuple(draw(st.lists(values, max_size=3)))))
+    return tuple(found)
+
+
+@st.composite
+def _group_members(
+    draw: st.DrawFn, servers: tuple[str, ...], ordinary: tuple[str, ...], groups: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Members of any kind; often the `ordinary` servers, or some of them, sometimes with
+    another server, so that some group qualifies as the servers group in many directories."""
+    kind = draw(st.sampled_from(["random", "ordinary", "some", "more"]))
+    chosen: list[str] = []
+    if kind == "some":
+        chosen += draw(st.lists(st.sampled_from(ordinary), unique=True)) if ordinary else []
+    elif kind != "random":
+        chosen += ordinary
+    if kind == "more":
+        chosen.append(draw(st.sampled_from(servers)))
+    members = draw(st.lists(_members(servers, groups), max_size=3))
+    members += [draw(_written(server)) for server in chosen]
+    return tuple(draw(st.permutations(members)))
+
+
+@st.composite
+def fixable_directories(draw: st.DrawFn) -> GenDirectory:
+    """A directory as `directories` makes them, whose Foreign Domain documents each
+    name one server, in both MailServer and CalendarServer, one document per server,
+    and whose authors items (and readers items other than $Readers) name no server:
+    what `coexistence-readers` can fix with a fitting servers group."""
+    servers = tuple(draw(st.lists(st.sampled_from(SERVER_POOL), min_size=3, unique=True)))
+    # Mostly several documents (the case the fix is for), and an ordinary server left.
+    count = min(draw(st.sampled_from([2, 3, 1])), max(len(servers) - 1, 1))
+    owners = draw(st.lists(st.sampled_from(servers), min_size=count, max_size=count, unique=True))
+    # With several documents their servers are coexistence servers; else every one counts.
+    ordinary = tuple(s for s in servers if s not in owners) if len(owners) > 1 else servers
+    group_names = tuple(
+        draw(st.lists(st.sampled_from(GROUP_POOL), min_size=1, max_size=4, unique=True))
+    )
+    groups = tuple(
+        GenGroup(
+            name,
+            draw(_group_members(servers, ordinary, group_names)),
+            draw(st.sampled_from("0024")),
+        )
+        for name in group_names
+    )
+    roles = tuple(draw(st.lists(st.sampled_from(ROLE_POOL), min_size=1, unique=True)))
+    held = st.lists(st.sampled_from(roles), unique=True).map(tuple)
+    acl_names = st.one_of(st.sampled_from(servers), st.sampled_from(group_names))
+    entries = draw(st.lists(st.builds(GenAclEntry, acl_names, held), max_size=3))
+    unique_entries = {entry.name.casefold(): entry for entry in entries}
+    documents = tuple(
+        GenDocument(
+            unid=f"D0C{number:029X}",
+            modified=f"2023010{draw(st.integers(1, 3))}T120000,00+01",
+            mail_server=draw(_written(owner)),
+            calendar_server=draw(_written(owner)),
+            items=draw(_fixable_items(servers, group_names)),
+        )
+        for number, owner in enumerate(owners)
+    )
+    return GenDirectory(
+        servers, groups, roles, tuple(unique_entries.values()), documents, draw(st.booleans())
+    )

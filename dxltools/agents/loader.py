@@ -29,7 +29,7 @@ from dxltools.agents.model import (
 from dxltools.dxl.model import ItemFlags
 from dxltools.edit import edits
 from dxltools.edit.changes import Edit
-from dxltools.errors import AgentError
+from dxltools.errors import AgentError, MissingParameterError
 
 _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -149,9 +149,11 @@ class _Loader:
             elif parameter.default is not None:
                 values[parameter.name] = parameter.default
             elif parameter.required:
-                raise self.fail(
-                    f"parameters.{parameter.name}",
-                    f"required parameter missing: give it with --set {parameter.name}=VALUE",
+                raise MissingParameterError(
+                    f"parameters.{parameter.name}: required parameter missing: "
+                    f"give it with --set {parameter.name}=VALUE",
+                    parameter=parameter.name,
+                    source=self.source,
                 )
             else:
                 values[parameter.name] = ""

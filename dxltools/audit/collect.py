@@ -21,7 +21,7 @@ import io
 import json
 import os
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -480,6 +480,11 @@ class Auditor:
         documents = list(self._documents.values())
         return self._audit(documents).run(tuple(self.sources), documents, down)
 
+    def access(self) -> Access:
+        """The resolver :meth:`report` audits with: the servers, groups and ACL read
+        so far (built anew at each call: ask once)."""
+        return self._audit(list(self._documents.values())).access
+
     def coexistence_leaks(self) -> tuple[Problem, ...]:
         """``report().coexistence_leaks()``, worked out for the coexistence servers
         alone: the check a run makes before it writes, at a fraction of the cost."""
@@ -791,17 +796,21 @@ def format_modified(value: DxlDateTime | None) -> str | None:
     return None
 
 
-def audit_to_json(report: AuditReport) -> dict[str, Any]:
-    """The report in the JSON schema of the README (names canonical, UNIDs as in the file)."""
+def audit_to_json(report: AuditReport, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The report in the JSON schema of the README (names canonical, UNIDs as in the file);
+    `extra` keys (such as the suggested ``fix``) come last."""
     return {
         **_report_json(report),
         "failover": [_scenario_json(scenario) for scenario in report.scenarios()],
+        **(extra or {}),
     }
 
 
-def write_audit_json(report: AuditReport, out: SupportsWrite[str]) -> None:
-    """Write ``json.dumps(audit_to_json(report), indent=2)`` and a line break to `out`,
-    the failover scenarios one at a time: a large directory has as many routes as
+def write_audit_json(
+    report: AuditReport, out: SupportsWrite[str], extra: Mapping[str, Any] | None = None
+) -> None:
+    """Write ``json.dumps(audit_to_json(report, extra), indent=2)`` and a line break to
+    `out`, the failover scenarios one at a time: a large directory has as many routes as
     servers times domains times scenarios, too many to hold at once."""
     head = json.dumps(_report_json(report), indent=2)
     out.write(head.removesuffix("\n}") + ',\n  "failover": [')
@@ -811,7 +820,11 @@ def write_audit_json(report: AuditReport, out: SupportsWrite[str]) -> None:
             separator + textwrap.indent(json.dumps(_scenario_json(scenario), indent=2), "    ")
         )
         separator = ",\n"
-    out.write("]\n}\n" if separator == "\n" else "\n  ]\n}\n")
+    out.write("]" if separator == "\n" else "\n  ]")
+    for key, value in (extra or {}).items():
+        text = textwrap.indent(json.dumps(value, indent=2), "  ").lstrip()
+        out.write(f",\n  {json.dumps(key)}: {text}")
+    out.write("\n}\n")
 
 
 def _report_json(report: AuditReport) -> dict[str, Any]:

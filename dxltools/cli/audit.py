@@ -21,8 +21,19 @@ from dxltools.audit.collect import (
     DEFAULT_DOMAIN_TYPE,
     DEFAULT_SERVER_ITEMS,
     Auditor,
+    AuditReport,
     write_audit,
     write_audit_json,
+)
+from dxltools.audit.fix import (
+    FIXING_AGENT,
+    Fix,
+    fix_to_json,
+    fixes,
+    format_fix,
+    missing_servers_group_hint,
+    servers_group_candidates,
+    suggest_fix,
 )
 from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
 from dxltools.errors import DxlError
@@ -69,6 +80,26 @@ def _add(auditor: Auditor, agent: Agent | None, data: bytes, source: str) -> Non
     auditor.add_bytes(data, source)
 
 
+def _fix(
+    options: AuditOptions, auditor: Auditor, report: AuditReport, agent: Agent | None
+) -> Fix | None:
+    """The command that fixes what the audit found, if coexistence-readers fixes any."""
+    if not any(map(fixes, report.problems)):
+        return None  # the candidates cost a second pass over the groups: only when needed
+    choice = servers_group_candidates(report, auditor.access())
+    # The parameters of `--after coexistence-readers` other than servers_group still hold.
+    settings = options.settings if agent is not None and agent.name == FIXING_AGENT else {}
+    return suggest_fix(
+        report,
+        choice,
+        options.paths,
+        domain=auditor.domain,
+        settings=settings,
+        include=options.include,
+        exclude=options.exclude,
+    )
+
+
 def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: TextIO) -> int:
     """Audit the inputs (or an agent's result on them) and print the report."""
     try:
@@ -84,7 +115,15 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
                     _add(auditor, agent, _read(item), str(item.path))
         report = auditor.report(options.down or None)
     except DxlError as error:
-        print(f"dxltools: {error}", file=stderr)
+        hint = missing_servers_group_hint(
+            error,
+            options.paths,
+            stdin,
+            settings=options.settings,
+            include=options.include,
+            exclude=options.exclude,
+        )
+        print(f"dxltools: {error}{hint}", file=stderr)
         return EXIT_ERROR
     status = EXIT_OK if report.ok else EXIT_FOUND
     if options.domain and report.domain(options.domain) is None:
@@ -95,10 +134,14 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
             file=stderr,
         )
         status = max(status, EXIT_FOUND)
+    fix = _fix(options, auditor, report, agent)
     if options.json:
-        write_audit_json(report, stdout)  # the failover routes a scenario at a time
+        # the failover routes a scenario at a time
+        write_audit_json(report, stdout, {"fix": fix_to_json(fix)})
     else:
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")
         write_audit(report, stdout)  # a domain at a time: the text is large
+        if fix is not None:
+            stdout.write(format_fix(fix))
     return status

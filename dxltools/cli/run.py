@@ -27,7 +27,7 @@ from dxltools.agents import Agent, load_agent
 from dxltools.agents.apply import apply_agent_to_bytes, apply_agent_to_file
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
 from dxltools.cli.progress import Progress
-from dxltools.errors import DxlError, UsageError, WriteError
+from dxltools.errors import DxlError, MissingParameterError, UsageError, WriteError
 from dxltools.fs.atomic import numbered_backups, remove_stale_temporaries
 from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.fs.lock import locked
@@ -460,7 +460,7 @@ def run_agent(
         files = [] if pipe else find_inputs(options.paths, options.include, options.exclude)
         _check_usage(options, files)
     except DxlError as error:
-        print(f"dxltools: {error}", file=stderr)
+        print(f"dxltools: {error}{_hint(error, options, stdin)}", file=stderr)
         return EXIT_ERROR
     reporter = _Reporter(options, stdout, stderr)
     if pipe:
@@ -475,6 +475,22 @@ def run_agent(
             progress.clear()
             reporter.add(outcome)
     return reporter.finish()
+
+
+def _hint(error: DxlError, options: RunOptions, stdin: IO[bytes]) -> str:
+    """For a missing `servers_group`, the groups of the inputs that qualify."""
+    if not isinstance(error, MissingParameterError):
+        return ""
+    from dxltools.audit.fix import missing_servers_group_hint  # imported when needed: start-up
+
+    return missing_servers_group_hint(
+        error,
+        options.paths,
+        stdin,
+        settings=options.settings,
+        include=options.include,
+        exclude=options.exclude,
+    )
 
 
 def unified_diff(old: bytes, new: bytes, name: str) -> bytes:
