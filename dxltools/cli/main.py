@@ -200,6 +200,11 @@ def show(
 )
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="With --after.")
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
+@click.option(
+    "--html",
+    metavar="FILE",
+    help="Also write the report as a self-contained HTML page to FILE (atomically).",
+)
 @_file_selection
 def audit(
     paths: tuple[str, ...],
@@ -208,6 +213,7 @@ def audit(
     after: str | None,
     settings: tuple[str, ...],
     as_json: bool,
+    html: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
 ) -> None:
@@ -235,6 +241,7 @@ def audit(
         settings=parsed,
         include=include or config.include,
         exclude=exclude or config.exclude,
+        html=html,
     )
     sys.exit(run_audit(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
