@@ -43,6 +43,13 @@ def parse(page: bytes) -> HtmlElement:
     return lxml.html.document_fromstring(page)
 
 
+def one(element: HtmlElement, path: str) -> HtmlElement:
+    """The element at `path` under `element`, which must be there."""
+    found = element.find(path)
+    assert found is not None, path
+    return found
+
+
 def unsafe(root: HtmlElement) -> list[str]:
     """What makes the page unsafe or fetch anything: scripts, event handlers,
     ``javascript:`` or any other URL than a ``#`` fragment that names an id of the page,
@@ -82,8 +89,7 @@ def domain_section(root: HtmlElement, domain: str) -> HtmlElement:
         section
         for section in root.iter("section")
         if "domain" in (section.get("class") or "").split()
-        and section.find("h2/q") is not None
-        and section.find("h2/q").text_content() == domain
+        and [q.text_content() for q in section.findall("h2/q")] == [domain]
     ]
     assert len(found) == 1, f"{len(found)} sections for {domain!r}"
     return found[0]
@@ -106,10 +112,10 @@ def matrix(section: HtmlElement) -> tuple[list[str], list[str], dict[tuple[str, 
     """The documents across the top, the servers down the side, and each cell, by
     (server, document) as the headers name them."""
     (table,) = section.find_class("matrix")
-    header = table.find("thead/tr")
-    unids = [th.find(".//code").text_content() for th in header[1:]]
+    header = one(table, "thead/tr")
+    unids = [one(th, ".//code").text_content() for th in header[1:]]
     servers, cells = [], {}
-    for row in table.find("tbody"):
+    for row in one(table, "tbody"):
         server = own_text(row[0])
         servers.append(server)
         assert len(row) == 1 + len(unids), "a row with the wrong number of cells"
@@ -141,10 +147,10 @@ def failover(section: HtmlElement) -> list[ScenarioRow]:
     if not tables:
         return []
     (table,) = tables
-    header = [text(th) for th in table.find("thead/tr")]
+    header = [text(th) for th in one(table, "thead/tr")]
     assert header[:3] == ["down", "mail", "free/busy"], header
     rows = []
-    for row in table.find("tbody"):
+    for row in one(table, "tbody"):
         # A route cell is two lines (mail, free/busy): joined with " / ".
         cells = [
             " / ".join(text(line) for line in cell.findall("div")) or text(cell) for cell in row
@@ -162,6 +168,12 @@ class ListedProblem:
     code: str
     message: str
     target: HtmlElement | None = attrs.field(eq=False, repr=False)
+
+
+def target(problem: ListedProblem) -> HtmlElement:
+    """The element a problem links to, which must be there."""
+    assert problem.target is not None, f"{problem.code} links nowhere"
+    return problem.target
 
 
 def problems(root: HtmlElement) -> list[ListedProblem]:

@@ -29,7 +29,7 @@ from tests.clitools import (
 )
 from tests.clitools import copy as copy_file
 from tests.directory_strategies import GenDirectory, directories, failover_scenarios
-from tests.pages import domain_section, failover, matrix, parse, problems, text, unsafe
+from tests.pages import domain_section, failover, matrix, one, parse, problems, target, text, unsafe
 from tests.shared import FIXTURES, real_dxl_files, requires_shared
 
 AFTER = ("--after", "coexistence-readers", "--set", SERVERS)
@@ -77,11 +77,11 @@ def assert_page_says_what_the_json_says(page: bytes, model: dict[str, Any]) -> N
                 )
         badges = {
             row[0].text: bool(row[0].find_class("badge"))
-            for row in section.find_class("matrix")[0].find("tbody")
+            for row in one(section.find_class("matrix")[0], "tbody")
         }
         assert badges == {s["server"]: s["coexistence"] for s in domain["servers"]}
-        documents = section.find_class("documents")[0].find("tbody")
-        assert [row[0].find(".//code").text_content() for row in documents] == unids
+        documents = one(section.find_class("documents")[0], "tbody")
+        assert [one(row[0], ".//code").text_content() for row in documents] == unids
         for row, document in zip(documents, domain["documents"], strict=True):
             who = text(row[5])
             if document["readable_by"] == ["*"]:
@@ -159,8 +159,8 @@ def test_the_fixture_before_the_fix_by_hand(tmp_path: Path) -> None:
         "multiple-visible",
     ]
     # Linked to what they are about: the document's row, the server's matrix row.
-    assert listed[0].target is not None and text(listed[0].target).startswith(newest)
-    assert listed[2].target is not None and text(listed[2].target).startswith(oldest)
+    assert text(target(listed[0])).startswith(newest)
+    assert text(target(listed[2])).startswith(oldest)
     assert listed[4].target is not None and listed[4].target[0].text == COEX1
     assert listed[5].target is not None and listed[5].target[0].text == COEX2
 
@@ -196,8 +196,7 @@ def test_the_page_of_generated_directories_says_what_the_json_says(
         elif problem["server"] is not None:
             assert listed.target is not None and listed.target[0].text == problem["server"]
         elif problem["unid"] is not None:
-            assert listed.target is not None
-            assert text(listed.target).startswith(problem["unid"])
+            assert text(target(listed)).startswith(problem["unid"])
 
 
 @given(st.data(), directories())
@@ -313,10 +312,10 @@ def test_the_failover_table_of_the_guide_case_by_hand() -> None:
     assert rows[0].mail == "✓ gets through" and rows[2].free_busy == "✗ fails"
     # The failover problems link to the cell of the scenario where that server fails.
     listed = {p.code: p for p in problems(root)}
-    assert text(listed["failover-free-busy-fails"].target).startswith(f"mail: {COEX1}")
+    assert text(target(listed["failover-free-busy-fails"])).startswith(f"mail: {COEX1}")
     assert listed["failover-free-busy-fails"].target in rows[2].element
     assert listed["failover-mail-held"].target in rows[2].element
-    assert text(listed["failover-mail-held"].target).startswith("mail: held")
+    assert text(target(listed["failover-mail-held"])).startswith("mail: held")
     verdict = text(domain_section(root, "BTEx").find_class("verdict")[0])
     assert verdict == f"8 problems; failover: mail and free/busy fail with {COEX2} down"
 
@@ -324,7 +323,7 @@ def test_the_failover_table_of_the_guide_case_by_hand() -> None:
 def test_the_verdicts_of_failover() -> None:
     model = fixture_model()
     model["failover"] = [copy.deepcopy(s) for s in GUIDE_CASE[:2]]
-    survives = parse(page_of(model)).get_element_by_id("verdicts").find(".//tbody/tr/td")
+    survives = one(parse(page_of(model)).get_element_by_id("verdicts"), ".//tbody/tr/td")
     assert text(survives) == (
         "6 problems; failover: survives the loss of any one coexistence server (mail, free/busy)"
     )
@@ -334,12 +333,12 @@ def test_the_verdicts_of_failover() -> None:
         for server in single["domains"][0]["servers"]
     ]
     single["failover"] = []
-    one = parse(page_of(single)).get_element_by_id("verdicts").find(".//tbody/tr/td")
-    assert text(one) == "6 problems; failover: no failover: one coexistence server"
+    single_verdict = one(parse(page_of(single)).get_element_by_id("verdicts"), ".//tbody/tr/td")
+    assert text(single_verdict) == "6 problems; failover: no failover: one coexistence server"
     # Without the failover key (this base), no failover table and no failover verdict.
     plain = parse(page_of(fixture_model()))
     assert failover(domain_section(plain, "BTEx")) == []
-    assert text(plain.get_element_by_id("verdicts").find(".//tbody/tr/td")) == "6 problems"
+    assert text(one(plain.get_element_by_id("verdicts"), ".//tbody/tr/td")) == "6 problems"
 
 
 def test_the_fix_suggestion() -> None:
@@ -361,14 +360,14 @@ def test_the_fix_suggestion() -> None:
     }
     root = parse(page_of(model))
     fix = root.get_element_by_id("fix")
-    assert fix.find(".//pre").text_content() == command
-    rows = [[text(cell) for cell in row] for row in fix.find_class("candidates")[0].find("tbody")]
+    assert one(fix, ".//pre").text_content() == command
+    rows = [[text(cell) for cell in row] for row in one(fix.find_class("candidates")[0], "tbody")]
     assert rows == [
         ["AcmeMailServers", "exact", "none", "no"],
         ["AcmeCoexServers", "not exact", "CN=Relay/O=Acme", "yes (may not be honoured)"],
     ]
     model["fix"] = None
-    assert text(parse(page_of(model)).get_element_by_id("fix").find("p")) == "Nothing to fix."
+    assert text(one(parse(page_of(model)).get_element_by_id("fix"), "p")) == "Nothing to fix."
     assert parse(page_of(fixture_model())).find(".//section[@id='fix']") is None
 
 
@@ -567,13 +566,13 @@ def test_the_page_names_the_inputs_their_sizes_and_the_time(tmp_path: Path) -> N
     assert invoke(["audit", str(first), str(second), "--html", str(target)]).exit_code == 1
     after = dt.datetime.now(dt.UTC)
     inputs = parse(target.read_bytes()).get_element_by_id("inputs")
-    rows = [[text(cell) for cell in row] for row in inputs.find(".//tbody")]
+    rows = [[text(cell) for cell in row] for row in one(inputs, ".//tbody")]
     size1, size2 = first.stat().st_size, second.stat().st_size
     assert rows == [
         [str(first), f"{size1 / 1024:.1f} KB ({size1:,} bytes)"],
         [str(second), f"{size2 / 1024:.1f} KB ({size2:,} bytes)"],
     ]
-    stamp = dt.datetime.fromisoformat(inputs.find(".//time").get("datetime"))
+    stamp = dt.datetime.fromisoformat(one(inputs, ".//time").get("datetime", ""))
     assert before <= stamp <= after
 
 
@@ -582,7 +581,7 @@ def test_the_page_of_standard_input(tmp_path: Path) -> None:
     data = NAMES.read_bytes()
     assert invoke(["audit", "--html", str(target)], stdin=data).exit_code == 1
     inputs = parse(target.read_bytes()).get_element_by_id("inputs")
-    assert [text(cell) for cell in inputs.find(".//tbody/tr")] == [
+    assert [text(cell) for cell in one(inputs, ".//tbody/tr")] == [
         "<stdin>",
         f"{len(data) / 1024:.1f} KB ({len(data):,} bytes)",
     ]
