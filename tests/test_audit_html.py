@@ -504,7 +504,7 @@ def hostile_model() -> dict[str, Any]:
             {
                 "domain": style,
                 "down": [script],
-                "routes": [route(quote, js, None, img), route(js, None, quote)],
+                "routes": [route(quote, script, None, img), route(js, None, style)],
                 "mail_ok": False,
                 "free_busy_ok": False,
             }
