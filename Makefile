@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 DEMO_FILE := fixtures/names.dxl
+DEMO_PAGES := $(CURDIR)/build/demo
 DEMO_RUN := $(BIN)/dxltools run coexistence-readers $(DEMO_FILE) --set servers_group=AcmeMailServers
 
 demo: $(STAMP)
@@ -24,10 +25,15 @@ demo: $(STAMP)
 	@$(DEMO_RUN) --diff -v
 	@echo
 	@echo "== dxltools audit, before: who can read each BTEx document, which one each server uses."
-	@$(BIN)/dxltools audit $(DEMO_FILE) || true
+	@mkdir -p $(DEMO_PAGES)
+	@$(BIN)/dxltools audit $(DEMO_FILE) --html $(DEMO_PAGES)/audit-before.html || true
 	@echo
 	@echo "== dxltools audit --after coexistence-readers: the same audit of the result (nothing written)."
-	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=AcmeMailServers
+	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=AcmeMailServers --html $(DEMO_PAGES)/audit-after.html
+	@echo
+	@echo "== The same two audits as pages (--html): open them in a browser, no network needed."
+	@echo "   before the fix: $(DEMO_PAGES)/audit-before.html"
+	@echo "   after the fix:  $(DEMO_PAGES)/audit-after.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
