@@ -33,6 +33,9 @@ __all__ = [
     "PageInput",
     "anchor",
     "cell_state",
+    "domain_verdict",
+    "el",
+    "problem_target",
     "render_html",
 ]
 
