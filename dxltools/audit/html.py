@@ -342,8 +342,9 @@ def domain_verdict(model: Json, domain: Json) -> str:
 
 
 def _failover_verdict(model: Json, domain: Json) -> str:
-    if len(_coexistence_servers(domain)) < 2:
-        return "no failover: one coexistence server"
+    servers = len(_coexistence_servers(domain))
+    if servers < 2:
+        return f"no failover: {'one' if servers else 'no'} coexistence server"
     broken = []
     for scenario in _scenarios(model, domain.get("domain", "")):
         lost = [
