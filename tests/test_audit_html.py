@@ -226,7 +226,11 @@ def assert_failover_table(page: bytes, model: dict[str, Any]) -> None:
                     continue
                 route = routes[server]
                 mail = route["mail"] or "held"
-                free_busy = route["free_busy"] or f"fails: {route['free_busy_failure']}"
+                free_busy = route["free_busy"] or (
+                    f"not answered — {route['free_busy_failure']}"
+                    if route["free_busy_failure"]
+                    else "not answered"
+                )
                 assert shown == f"mail: {mail} / free/busy: {free_busy}", server
             assert set(routes) <= set(row.routes)
 
@@ -303,7 +307,7 @@ def test_the_failover_table_of_the_guide_case_by_hand() -> None:
     assert [row.down for row in rows] == ["nothing down", COEX1, COEX2]
     assert rows[2].routes[COEX2] == "down"
     assert rows[2].routes[HUB] == (
-        "mail: held / free/busy: fails: no document left on CN=DominoHub1/O=Acme"
+        "mail: held / free/busy: not answered — no document left on CN=DominoHub1/O=Acme"
     )
     assert rows[2].routes[MAIL] == f"mail: {COEX1} / free/busy: {COEX1}"
     assert rows[0].mail == "✓ gets through" and rows[2].free_busy == "✗ fails"
@@ -332,6 +336,14 @@ def test_the_verdicts_of_failover() -> None:
     single["failover"] = []
     single_verdict = one(parse(page_of(single)).get_element_by_id("verdicts"), ".//tbody/tr/td")
     assert text(single_verdict) == "6 problems; failover: no failover: one coexistence server"
+    nobody = fixture_model()
+    for server in nobody["domains"][0]["servers"]:
+        server["coexistence"] = False
+    for document in nobody["domains"][0]["documents"]:
+        document["coexistence_server"] = None
+    nobody["failover"] = []
+    none = one(parse(page_of(nobody)).get_element_by_id("verdicts"), ".//tbody/tr/td")
+    assert text(none) == "6 problems; failover: no failover: no coexistence server"
     # Without the failover key (this base), no failover table and no failover verdict.
     plain = parse(page_of(fixture_model()))
     assert failover(domain_section(plain, "BTEx")) == []

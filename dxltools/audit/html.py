@@ -658,6 +658,10 @@ def _scenario_row(scenario: Json, servers: Sequence[str], ids: _Ids) -> HtmlElem
     )
 
 
+def _not_answered(failure: str | None) -> str:
+    return f"not answered — {failure}" if failure else "not answered"
+
+
 def _route_cell(route: Json, cell_id: str) -> HtmlElement:
     mail, free_busy = route.get("mail"), route.get("free_busy")
     failure = route.get("free_busy_failure")
@@ -676,7 +680,7 @@ def _route_cell(route: Json, cell_id: str) -> HtmlElement:
             el("span", "free/busy: ", class_="what"),
             el("span", free_busy, class_="route-free-busy")
             if free_busy
-            else el("strong", f"fails: {failure or 'no reason given'}", class_="route-free-busy"),
+            else el("strong", _not_answered(failure), class_="route-free-busy"),
             class_="good" if free_busy else "bad",
         ),
         id=cell_id,
@@ -808,7 +812,7 @@ td.own { outline: 3px double #111; outline-offset: -4px; }
 tr.coexistence > th { background: #f1f1f1; }
 td.down { background: repeating-linear-gradient(45deg, #fff 0 5px, #d0d0d0 5px 7px);
   font-weight: 700; text-align: center; }
-td.route div { white-space: nowrap; }
+td.route { min-width: 16rem; }
 .what { color: #444; }
 ol.problems li { margin: 0.25rem 0; }
 .problem .code { font-weight: 700; }
