@@ -391,7 +391,7 @@ def _verdicts(model: Json) -> HtmlElement:
 def _domain_section(model: Json, domain: Json, numbered: list[tuple[int, Json]]) -> HtmlElement:
     name = domain.get("domain", "")
     ids = _Ids(name)
-    mine = [(number, p) for number, p in numbered if p.get("domain") == name]
+    mine = _Numbered([(number, p) for number, p in numbered if p.get("domain") == name])
     parts: list[HtmlElement] = [
         el("h2", "Foreign domain ", el("q", name)),
         el("p", domain_verdict(model, domain), class_="verdict"),
@@ -403,17 +403,31 @@ def _domain_section(model: Json, domain: Json, numbered: list[tuple[int, Json]])
     ]
     if "failover" in model:
         parts += [el("h3", "Failover", id=ids.failover()), _failover(model, domain, ids)]
-    parts += [el("h3", "Problems"), _problem_list(model, mine)]
+    parts += [el("h3", "Problems"), _problem_list(model, mine.all)]
     return el("section", parts, id=ids.section(), class_="domain")
 
 
-def _problem_links(mine: list[tuple[int, Json]], **about: str) -> HtmlElement | None:
-    found = [
-        (number, p)
-        for number, p in mine
-        if all(p.get(field) == value for field, value in about.items())
-        and not str(p.get("code", "")).startswith(FAILOVER_PREFIX)
-    ]
+class _Numbered:
+    """One domain's problems with their numbers on the page, indexed by the server or
+    document they are about (a directory may have thousands of each)."""
+
+    def __init__(self, numbered: list[tuple[int, Json]]) -> None:
+        self.all = numbered
+        self._index: dict[str, dict[str, list[tuple[int, Json]]]] = {}
+
+    def about(self, field: str, value: str) -> list[tuple[int, Json]]:
+        if field not in self._index:
+            index: dict[str, list[tuple[int, Json]]] = {}
+            for number, problem in self.all:
+                code = str(problem.get("code", ""))
+                if problem.get(field) is not None and not code.startswith(FAILOVER_PREFIX):
+                    index.setdefault(problem[field], []).append((number, problem))
+            self._index[field] = index
+        return self._index[field].get(value, [])
+
+
+def _problem_links(mine: _Numbered, field: str, value: str) -> HtmlElement | None:
+    found = mine.about(field, value)
     if not found:
         return None
     return el(
@@ -447,7 +461,7 @@ def _who(readable_by: Sequence[str]) -> HtmlElement:
     return _names(readable_by, "nobody")
 
 
-def _documents(domain: Json, ids: _Ids, mine: list[tuple[int, Json]]) -> HtmlElement:
+def _documents(domain: Json, ids: _Ids, mine: _Numbered) -> HtmlElement:
     head = [
         "UNID",
         "coexistence server",
@@ -467,7 +481,7 @@ def _documents(domain: Json, ids: _Ids, mine: list[tuple[int, Json]]) -> HtmlEle
                 el(
                     "th",
                     el("code", unid, class_="unid"),
-                    _problem_links(mine, unid=unid),
+                    _problem_links(mine, "unid", unid),
                     scope="row",
                 ),
                 el("td", document.get("coexistence_server") or el("span", "none", class_="muted")),
@@ -521,7 +535,7 @@ def _state_mark(state: str) -> HtmlElement:
     )
 
 
-def _matrix(domain: Json, ids: _Ids, mine: list[tuple[int, Json]]) -> HtmlElement:
+def _matrix(domain: Json, ids: _Ids, mine: _Numbered) -> HtmlElement:
     documents = domain.get("documents", [])
     name = domain.get("domain", "")
     header = el(
@@ -551,7 +565,7 @@ def _matrix(domain: Json, ids: _Ids, mine: list[tuple[int, Json]]) -> HtmlElemen
 
 
 def _matrix_row(
-    domain: str, server: Json, documents: Sequence[Json], ids: _Ids, mine: list[tuple[int, Json]]
+    domain: str, server: Json, documents: Sequence[Json], ids: _Ids, mine: _Numbered
 ) -> HtmlElement:
     name = str(server.get("server", ""))
     coexistence = bool(server.get("coexistence"))
@@ -579,7 +593,7 @@ def _matrix_row(
             "th",
             name,
             el("span", "coexistence server", class_="badge") if coexistence else None,
-            _problem_links(mine, server=name),
+            _problem_links(mine, "server", name),
             scope="row",
         ),
         cells,
