@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -631,3 +632,50 @@ def test_the_page_of_real_exports(tmp_path: Path, path: Path) -> None:
     assert result.exit_code in (0, 1), result.stderr
     model = json.loads(result.stdout)
     assert_page_says_what_the_json_says(target.read_bytes(), model)
+
+
+# -- greyscale -------------------------------------------------------------------------------
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rgb or #rrggbb colour."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(2 * digit for digit in digits)
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: float, second: float) -> float:
+    return (max(first, second) + 0.05) / (min(first, second) + 0.05)
+
+
+def rule(css: str, selector: str) -> str:
+    match = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", css)
+    assert match is not None, selector
+    return match.group(1)
+
+
+def test_matrix_states_differ_in_greyscale_and_their_text_is_readable() -> None:
+    """Without colour, a cell's state still shows: its word, and a fill of clearly
+    different lightness (primary dark, sees light, does not see white with a hatch);
+    the text on each fill passes WCAG AA (4.5:1)."""
+    (style,) = parse(page_of(fixture_model())).iter("style")
+    css = style.text_content()
+    primary, sees, hidden = (rule(css, f".cell-{s}") for s in ("primary", "sees", "hidden"))
+    fill = {
+        "primary": luminance(re.findall(r"background: (#\w+)", primary)[0]),
+        "sees": luminance(re.findall(r"background: (#\w+)", sees)[0]),
+        "hidden": luminance("#fff"),  # the hatch's lighter stripe
+    }
+    text_colour = {
+        "primary": luminance(re.findall(r"(?<!-)color: (#\w+)", primary)[0]),
+        "sees": luminance(re.findall(r"(?<!-)color: (#\w+)", sees)[0]),
+        "hidden": luminance(re.findall(r"(?<!-)color: (#\w+)", hidden)[0]),
+    }
+    assert "repeating-linear-gradient" in hidden  # the hatch
+    assert contrast(fill["primary"], fill["sees"]) >= 3
+    for state in fill:
+        assert contrast(fill[state], text_colour[state]) >= 4.5, state
+    assert "print-color-adjust: exact" in css and "@media print" in css
