@@ -25,6 +25,7 @@ DEMO_FILE := fixtures/names.dxl
 DEMO_GROUP = $(shell $(BIN)/dxltools audit $(DEMO_FILE) --json | $(BIN)/python -c \
 	'import json, sys; print(json.load(sys.stdin)["fix"]["parameters"]["servers_group"])')
 DEMO_RUN = $(BIN)/dxltools run coexistence-readers $(DEMO_FILE) --set servers_group=$(DEMO_GROUP)
+DEMO_PAGES := $(CURDIR)/build/demo
 
 demo: $(STAMP)
 	@echo "== The Foreign Domain documents of $(DEMO_FILE) (two for BTEx, one per coexistence server):"
@@ -32,7 +33,8 @@ demo: $(STAMP)
 	@echo
 	@echo "== dxltools audit, before: who can read each BTEx document, which one each server uses;"
 	@echo "== it ends with the command that fixes what it found, the servers group filled in."
-	@$(BIN)/dxltools audit $(DEMO_FILE) || true
+	@mkdir -p $(DEMO_PAGES)
+	@$(BIN)/dxltools audit $(DEMO_FILE) --html $(DEMO_PAGES)/audit-before.html || true
 	@echo
 	@echo "== Without servers_group, dxltools run names the groups of the input that qualify:"
 	@$(BIN)/dxltools run coexistence-readers $(DEMO_FILE) 2>&1 | sed 's/^/   /' || true
@@ -42,7 +44,7 @@ demo: $(STAMP)
 	@$(DEMO_RUN) --diff -v
 	@echo
 	@echo "== dxltools audit --after coexistence-readers: the same audit of the result (nothing written)."
-	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=$(DEMO_GROUP)
+	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=$(DEMO_GROUP) --html $(DEMO_PAGES)/audit-after.html
 	@echo
 	@echo "== Failover, before the fix: DominoCoex2 (the newest document's server) down."
 	@$(BIN)/dxltools audit $(DEMO_FILE) --down DominoCoex2/Acme | sed -n '/^  with /,/^  failover: /p' || true
@@ -52,6 +54,10 @@ demo: $(STAMP)
 	@echo "== Failover after coexistence-readers: DominoCoex2 down, then the verdict."
 	@$(BIN)/dxltools audit $(DEMO_FILE) --down DominoCoex2/Acme --after coexistence-readers --set servers_group=$(DEMO_GROUP) | sed -n '/^  with /,/^  failover: /p'
 	@$(BIN)/dxltools audit $(DEMO_FILE) --after coexistence-readers --set servers_group=$(DEMO_GROUP) | grep '^  failover: '
+	@echo
+	@echo "== The before and after audits as pages (--html): open them in a browser, no network needed."
+	@echo "   before the fix: $(DEMO_PAGES)/audit-before.html"
+	@echo "   after the fix:  $(DEMO_PAGES)/audit-after.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

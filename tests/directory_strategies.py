@@ -10,6 +10,8 @@ that only their meaning can decide who reads what.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 from hypothesis import strategies as st
 
@@ -390,3 +392,49 @@ def fixable_directories(draw: st.DrawFn) -> GenDirectory:
     return GenDirectory(
         servers, groups, roles, tuple(unique_entries.values()), documents, draw(st.booleans())
     )
+
+
+# -- the failover part of the audit's JSON --------------------------------------------------
+
+FAILURES = (
+    "fails at {x}: {x} sees the document of another server first and does not relay",
+    "no document left on {x}",
+)
+
+
+@st.composite
+def failover_scenarios(
+    draw: st.DrawFn, domain: str, servers: tuple[str, ...], coexistence: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The ``failover`` key of ``audit --json`` (schema of issue 12) for one domain:
+    nothing down, then each coexistence server down alone, one route per server up,
+    sorted by name. Routes and verdicts are drawn, not simulated, so whatever renders
+    them can only be right by saying what they say."""
+    scenarios = []
+    for down in [[], *([server] for server in sorted(coexistence, key=str.casefold))]:
+        up = sorted((s for s in servers if s not in down), key=str.casefold)
+        routes = []
+        for server in up:
+            mail = draw(st.sampled_from([None, *up]))
+            free_busy = draw(st.sampled_from([None, *up]))
+            failure = None
+            if free_busy is None:
+                failure = draw(st.sampled_from(FAILURES)).format(x=draw(st.sampled_from(up)))
+            routes.append(
+                {
+                    "server": server,
+                    "mail": mail,
+                    "free_busy": free_busy,
+                    "free_busy_failure": failure,
+                }
+            )
+        scenarios.append(
+            {
+                "domain": domain,
+                "down": down,
+                "routes": routes,
+                "mail_ok": draw(st.booleans()),
+                "free_busy_ok": draw(st.booleans()),
+            }
+        )
+    return scenarios

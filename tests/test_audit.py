@@ -121,8 +121,32 @@ def test_json_follows_the_schema_with_canonical_names() -> None:
             "CN=DominoMail1/O=Acme",
             "CN=Jana Novak/O=Acme",
         ],
+        # Added for the HTML page: where it is, its items' entries as written.
+        "source": "names.dxl",
+        "line": 462,
+        "readers": [
+            {"item": "$Readers", "entries": ["AcmeMailServers", "LocalDomainAdmins", COEX2]}
+        ],
+        "authors": [
+            {
+                "item": "LocalAdmin",
+                "entries": ["LocalDomainAdmins", "CN=Admin/O=Acme", "CN=Jana Novak/O=Acme"],
+            },
+            {"item": "Owner", "entries": []},
+        ],
     }
-    assert {"server": COEX1, "visible": [DOC1], "primary": DOC1} in domain["servers"]
+    assert {
+        "server": COEX1,
+        "visible": [DOC1],
+        "primary": DOC1,
+        "coexistence": True,
+    } in domain["servers"]
+    assert {
+        "server": "CN=DominoHub1/O=Acme",
+        "visible": [DOC2, DOC1],
+        "primary": DOC2,
+        "coexistence": False,
+    } in domain["servers"]
     assert document["problems"] == []
 
 

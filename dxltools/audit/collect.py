@@ -838,11 +838,17 @@ def _report_json(report: AuditReport) -> dict[str, Any]:
                         "coexistence_server": item.document.coexistence_server,
                         "modified": format_modified(item.document.modified),
                         "readable_by": list(item.readable_by),
+                        **_document_details(item.document),
                     }
                     for item in audit.documents
                 ],
                 "servers": [
-                    {"server": view.server, "visible": list(view.visible), "primary": view.primary}
+                    {
+                        "server": view.server,
+                        "visible": list(view.visible),
+                        "primary": view.primary,
+                        "coexistence": view.coexistence,
+                    }
                     for view in audit.servers
                 ],
             }
@@ -868,6 +874,22 @@ def _scenario_json(scenario: FailoverScenario) -> dict[str, Any]:
         "mail_ok": scenario.mail_ok,
         "free_busy_ok": scenario.free_busy_ok,
     }
+
+
+def _document_details(document: DomainDocument) -> dict[str, Any]:
+    """Where a document is and the entries of its readers and authors items (an item
+    flagged both is a readers item, as the rules count it)."""
+    access = document.access
+    return {
+        "source": document.source,
+        "line": document.line,
+        "readers": [_access_item(item) for item in access.readers_items],
+        "authors": [_access_item(item) for item in access.authors_items],
+    }
+
+
+def _access_item(item: AccessItem) -> dict[str, Any]:
+    return {"item": item.name, "entries": list(item.entries)}
 
 
 def format_audit(report: AuditReport) -> str:

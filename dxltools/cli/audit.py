@@ -7,12 +7,16 @@ With `--after AGENT`, each input is first rewritten by the agent in memory
 and the result is audited: a what-if that writes nothing. With `--down SERVER`,
 the failover part shows the routes with those servers down instead of each
 coexistence server down alone; a name no export knows is exit 2.
+With `--html FILE`, the report is also written, atomically, as one self-contained page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import IO, TextIO
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, TextIO
 
 import attrs
 
@@ -22,6 +26,7 @@ from dxltools.audit.collect import (
     DEFAULT_SERVER_ITEMS,
     Auditor,
     AuditReport,
+    audit_to_json,
     write_audit,
     write_audit_json,
 )
@@ -35,12 +40,15 @@ from dxltools.audit.fix import (
     servers_group_candidates,
     suggest_fix,
 )
+from dxltools.audit.html import PageContext, PageInput, render_html
 from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
-from dxltools.errors import DxlError
+from dxltools.errors import DxlError, UsageError
+from dxltools.fs.atomic import atomic_output
 from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
 from dxltools.rewrite.stream import rewrite_bytes
 
 STDIN_NAME = "<stdin>"
+_COMMAND = "dxltools audit"
 
 
 @attrs.frozen
@@ -54,6 +62,7 @@ class AuditOptions:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     down: tuple[str, ...] = ()  # servers to simulate down; none: each coexistence server alone
+    html: str | None = None  # also write the report as a page to this file
 
 
 def _auditor(options: AuditOptions, agent: Agent | None) -> Auditor:
@@ -100,20 +109,65 @@ def _fix(
     )
 
 
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None  # the read that follows reports it
+
+
+def _check_page_target(target: str, items: Sequence[InputFile]) -> None:
+    """Refuse a page that would replace one of the exports it reports on."""
+    if target == "-":
+        raise UsageError(
+            "--html needs a file name (standard output carries the report)", source=_COMMAND
+        )
+    real = os.path.realpath(target)
+    for item in items:
+        if os.path.realpath(item.path) == real:
+            raise UsageError(
+                f"--html {target} is one of the inputs; name another file", source=_COMMAND
+            )
+
+
+def _write_page(target: str, model: Mapping[str, Any], context: PageContext) -> None:
+    page = render_html(model, context)
+    with atomic_output(Path(target), source=target) as output:
+        output.stream.write(page)
+
+
 def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: TextIO) -> int:
-    """Audit the inputs (or an agent's result on them) and print the report."""
+    """Audit the inputs (or an agent's result on them) and print the report; with
+    `html`, write the page first (a page that cannot be written is exit 2, no report)."""
+    inputs: list[PageInput] = []
     try:
         agent = load_agent(options.after, options.settings) if options.after else None
         auditor = _auditor(options, agent)
         if reads_stdin(options.paths):
-            _add(auditor, agent, stdin.read(), STDIN_NAME)
+            if options.html is not None:
+                _check_page_target(options.html, ())
+            data = stdin.read()
+            inputs.append(PageInput(STDIN_NAME, len(data)))
+            _add(auditor, agent, data, STDIN_NAME)
         else:
-            for item in find_inputs(options.paths, options.include, options.exclude):
+            items = find_inputs(options.paths, options.include, options.exclude)
+            if options.html is not None:
+                _check_page_target(options.html, items)
+            for item in items:
+                inputs.append(PageInput(str(item.path), _size(item.path)))
                 if agent is None:
                     auditor.add_file(item.path)  # streamed: constant memory
                 else:
                     _add(auditor, agent, _read(item), str(item.path))
         report = auditor.report(options.down or None)
+        fix = _fix(options, auditor, report, agent)
+        if options.html is not None:
+            # One model for --json and the page: the page says what the JSON says.
+            model = audit_to_json(report, {"fix": fix_to_json(fix)})
+            context = PageContext(
+                tuple(inputs), dt.datetime.now(dt.UTC), agent.name if agent else None
+            )
+            _write_page(options.html, model, context)
     except DxlError as error:
         hint = missing_servers_group_hint(
             error,
@@ -134,7 +188,6 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
             file=stderr,
         )
         status = max(status, EXIT_FOUND)
-    fix = _fix(options, auditor, report, agent)
     if options.json:
         # the failover routes a scenario at a time
         write_audit_json(report, stdout, {"fix": fix_to_json(fix)})

@@ -309,6 +309,11 @@ def show(
     help="Show the routes with SERVER down (repeatable); default: each coexistence server alone.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
+@click.option(
+    "--html",
+    metavar="FILE",
+    help="Also write the report as a self-contained HTML page to FILE (atomically).",
+)
 @_file_selection
 def audit(
     paths: tuple[str, ...],
@@ -318,6 +323,7 @@ def audit(
     settings: tuple[str, ...],
     down: tuple[str, ...],
     as_json: bool,
+    html: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
 ) -> None:
@@ -348,6 +354,7 @@ def audit(
         include=include or config.include,
         exclude=exclude or config.exclude,
         down=down,
+        html=html,
     )
     _warn_empty(paths, options.include, options.exclude)
     sys.exit(run_audit(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
