@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dxltools.audit.collect import audit_bytes, audit_to_json
-from dxltools.audit.html import PageContext, PageInput, render_html
+from dxltools.audit.page import PageContext, PageInput, render_html
 from tests.clitools import (
     BTEX_UNIDS,
     FOREIGN,

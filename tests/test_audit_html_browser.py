@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dxltools.audit.html import PageContext, PageInput, render_html
+from dxltools.audit.page import PageContext, PageInput, render_html
 from tests.browser import EXPECTED_ENV, WIDTH, find_chromium, read_png, render
 from tests.test_audit_html import GUIDE_CASE, WHEN, fixture_model
 

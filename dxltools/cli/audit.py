@@ -40,7 +40,7 @@ from dxltools.audit.fix import (
     servers_group_candidates,
     suggest_fix,
 )
-from dxltools.audit.html import PageContext, PageInput, render_html
+from dxltools.audit.page import PageContext, PageInput, render_html
 from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
 from dxltools.errors import DxlError, UsageError
 from dxltools.fs.atomic import atomic_output

@@ -1,0 +1,256 @@
+"""The page's safe building blocks (every element through lxml's factory), its model
+(the audit's JSON) and the ids its links point at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeAlias
+
+import attrs
+from lxml.html import HtmlElement
+from lxml.html.builder import E
+
+EVERYONE = "*"  # readable_by of an unrestricted document
+PRIMARY, SEES, HIDDEN = "primary", "sees", "does not see"
+FAILOVER_PREFIX = "failover-"
+MAIL_HELD, FREE_BUSY_FAILS = "failover-mail-held", "failover-free-busy-fails"
+
+Child: TypeAlias = "str | HtmlElement | Iterable[Child] | None"
+Json: TypeAlias = Mapping[str, Any]
+
+
+@attrs.frozen
+class PageInput:
+    """One input of the audit as the page names it: its name and size in bytes."""
+
+    name: str
+    size: int | None = None
+
+
+@attrs.frozen
+class PageContext:
+    """What the page says besides the JSON: the inputs, when, and the what-if agent."""
+
+    inputs: tuple[PageInput, ...]
+    audited_at: dt.datetime
+    after: str | None = None  # --after AGENT: the page shows that agent's result
+    generator: str = "dxltools"
+
+
+# -- safe building blocks --------------------------------------------------------------------
+
+# Characters XML 1.0 cannot hold (controls, lone surrogates, U+FFFE/U+FFFF): lxml refuses
+# them, and a page must show such a name rather than fail.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9]+")
+
+
+def clean(text: str) -> str:
+    return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def flat(children: Iterable[Child]) -> Iterator[str | HtmlElement]:
+    for child in children:
+        if child is None:
+            continue
+        if isinstance(child, str):
+            yield clean(child)
+        elif isinstance(child, HtmlElement):
+            yield child
+        else:
+            yield from flat(child)
+
+
+def el(tag: str, *children: Child, **attributes: str | None) -> HtmlElement:
+    """An element; `class_` is ``class``, other underscores are hyphens (``aria_label``).
+    Attributes that are None are left out; every string is cleaned, and escaped later
+    by the serialiser."""
+    attrib = {
+        name.rstrip("_").replace("_", "-"): clean(value)
+        for name, value in attributes.items()
+        if value is not None
+    }
+    return E(tag, attrib, *flat(children))
+
+
+def anchor(kind: str, *parts: str) -> str:
+    """A stable id for what `parts` name: a readable tail of letters and digits, and a
+    hash of the exact parts, so two names that sanitise alike still differ."""
+    joined = "\x1f".join(parts)
+    digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    readable = _UNSAFE_ID.sub("-", parts[-1] if parts else "").strip("-")[:32].strip("-")
+    return f"{kind}-{readable}-{digest}" if readable else f"{kind}-{digest}"
+
+
+def link(target: str | None, *children: Child) -> HtmlElement:
+    if target is None:
+        return el("span", *children)
+    return el("a", *children, href=f"#{target}")
+
+
+def name_list(names: Sequence[str], empty: str = "none") -> HtmlElement:
+    if not names:
+        return el("span", empty, class_="muted")
+    return el("ul", [el("li", name) for name in names], class_="names")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# -- reading the model -------------------------------------------------------------------------
+
+
+def domains_of(model: Json) -> list[Json]:
+    return list(model.get("domains") or [])
+
+
+def problems_of(model: Json) -> list[Json]:
+    return list(model.get("problems") or [])
+
+
+def scenarios_of(model: Json, domain: str) -> list[Json]:
+    return [s for s in model.get("failover") or [] if s.get("domain") == domain]
+
+
+def cell_state(server: Json, unid: str) -> str:
+    """What one matrix cell says: the server's primary, one it sees, or neither."""
+    if server.get("primary") == unid:
+        return PRIMARY
+    return SEES if unid in server.get("visible", []) else HIDDEN
+
+
+def name_key_of(name: str | None) -> str:
+    return (name or "").casefold()
+
+
+def coexistence_servers(domain: Json) -> list[str]:
+    """The domain's coexistence servers: flagged in the JSON, else the documents' own."""
+    flagged = [s["server"] for s in domain.get("servers", []) if s.get("coexistence")]
+    if flagged:
+        return flagged
+    owners = {
+        name_key_of(d.get("coexistence_server")): d.get("coexistence_server")
+        for d in domain.get("documents", [])
+    }
+    return [name for key, name in owners.items() if key and name]
+
+
+class Ids:
+    """The ids of one domain's rows and cells, and which problem links where."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+
+    def section(self) -> str:
+        return anchor("domain", self.domain)
+
+    def document(self, unid: str) -> str:
+        return anchor("doc", self.domain, unid)
+
+    def column(self, unid: str) -> str:
+        return anchor("col", self.domain, unid)
+
+    def server(self, server: str) -> str:
+        return anchor("srv", self.domain, server)
+
+    def cell(self, server: str, unid: str) -> str:
+        return anchor("cell", self.domain, server, unid)
+
+    def failover(self) -> str:
+        return anchor("failover", self.domain)
+
+    def scenario(self, down: Sequence[str]) -> str:
+        return anchor("scenario", self.domain, *down)
+
+    def route(self, down: Sequence[str], server: str) -> str:
+        return anchor("route", self.domain, *down, "\x1e", server)
+
+
+def problem_target(model: Json, problem: Json) -> str | None:
+    """The id of the row or cell a problem is about, or None when it is about no row."""
+    domain = problem.get("domain")
+    known = {d.get("domain") for d in domains_of(model)}
+    if domain is None or domain not in known:
+        return None
+    ids = Ids(domain)
+    server, unid = problem.get("server"), problem.get("unid")
+    code = str(problem.get("code", ""))
+    if code.startswith(FAILOVER_PREFIX):
+        return _failover_target(model, ids, code, server)
+    if server is not None and unid is not None:
+        return ids.cell(server, unid)
+    if server is not None:
+        return ids.server(server)
+    if unid is not None:
+        return ids.document(unid)
+    return ids.section()
+
+
+def _failover_target(model: Json, ids: Ids, code: str, server: str | None) -> str:
+    """The first scenario cell where `server` fails as `code` says; else the table."""
+    field = {MAIL_HELD: "mail", FREE_BUSY_FAILS: "free_busy"}.get(code)
+    for scenario in scenarios_of(model, ids.domain):
+        for route in scenario.get("routes", []):
+            if route.get("server") == server and field and route.get(field) is None:
+                return ids.route(scenario.get("down", []), route["server"])
+    return ids.failover()
+
+
+# -- verdicts and problem lists, shared by the page and its domain sections ----------------
+
+
+def domain_verdict(model: Json, domain: Json) -> str:
+    """One line per domain: its problems and, when the audit simulated failover, whether
+    mail and free/busy survive the loss of one coexistence server."""
+    name = domain.get("domain")
+    count = sum(1 for p in problems_of(model) if p.get("domain") == name)
+    verdict = plural(count, "problem") if count else "no problem"
+    if "failover" not in model:
+        return verdict
+    return f"{verdict}; failover: {_failover_verdict(model, domain)}"
+
+
+def _failover_verdict(model: Json, domain: Json) -> str:
+    servers = len(coexistence_servers(domain))
+    if servers < 2:
+        return f"no failover: {'one' if servers else 'no'} coexistence server"
+    broken = []
+    for scenario in scenarios_of(model, domain.get("domain", "")):
+        lost = [
+            what
+            for what, ok in (("mail", "mail_ok"), ("free/busy", "free_busy_ok"))
+            if not scenario.get(ok, True)
+        ]
+        if lost:
+            down = ", ".join(scenario.get("down", [])) or "nothing"
+            broken.append(
+                f"{' and '.join(lost)} fail{'s' if len(lost) == 1 else ''} with {down} down"
+            )
+    if not broken:
+        return "survives the loss of any one coexistence server (mail, free/busy)"
+    return "; ".join(broken)
+
+
+def problem_list(model: Json, numbered: list[tuple[int, Json]]) -> HtmlElement:
+    if not numbered:
+        return el("p", "No problem.", class_="good")
+    items = []
+    for number, problem in numbered:
+        target = problem_target(model, problem)
+        items.append(
+            el(
+                "li",
+                el("code", str(problem.get("code", "")), class_="code"),
+                " ",
+                el("span", str(problem.get("message", "")), class_="message"),
+                " ",
+                el("a", "show", href=f"#{target}", class_="goto") if target else None,
+                id=f"problem-{number}",
+                class_="problem",
+            )
+        )
+    return el("ol", items, class_="problems")

@@ -1,0 +1,341 @@
+"""One foreign domain on the page: its documents, the visibility matrix, the failover table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lxml.html import HtmlElement
+
+from dxltools.audit.page.blocks import (
+    EVERYONE,
+    FAILOVER_PREFIX,
+    HIDDEN,
+    PRIMARY,
+    SEES,
+    Ids,
+    Json,
+    cell_state,
+    domain_verdict,
+    el,
+    link,
+    name_key_of,
+    name_list,
+    problem_list,
+    scenarios_of,
+)
+
+# -- one domain --------------------------------------------------------------------------------
+
+
+def domain_section(model: Json, domain: Json, numbered: list[tuple[int, Json]]) -> HtmlElement:
+    name = domain.get("domain", "")
+    ids = Ids(name)
+    mine = Numbered([(number, p) for number, p in numbered if p.get("domain") == name])
+    parts: list[HtmlElement] = [
+        el("h2", "Foreign domain ", el("q", name)),
+        el("p", domain_verdict(model, domain), class_="verdict"),
+        el("h3", "Documents, newest first"),
+        _documents(domain, ids, mine),
+        el("h3", "Visibility"),
+        _legend(),
+        el("div", _matrix(domain, ids, mine), class_="scroll"),
+    ]
+    if "failover" in model:
+        parts += [el("h3", "Failover", id=ids.failover()), _failover(model, domain, ids)]
+    parts += [el("h3", "Problems"), problem_list(model, mine.all)]
+    return el("section", parts, id=ids.section(), class_="domain")
+
+
+class Numbered:
+    """One domain's problems with their numbers on the page, indexed by the server or
+    document they are about (a directory may have thousands of each)."""
+
+    def __init__(self, numbered: list[tuple[int, Json]]) -> None:
+        self.all = numbered
+        self._index: dict[str, dict[str, list[tuple[int, Json]]]] = {}
+
+    def about(self, field: str, value: str) -> list[tuple[int, Json]]:
+        if field not in self._index:
+            index: dict[str, list[tuple[int, Json]]] = {}
+            for number, problem in self.all:
+                code = str(problem.get("code", ""))
+                if problem.get(field) is not None and not code.startswith(FAILOVER_PREFIX):
+                    index.setdefault(problem[field], []).append((number, problem))
+            self._index[field] = index
+        return self._index[field].get(value, [])
+
+
+def _problem_links(mine: Numbered, field: str, value: str) -> HtmlElement | None:
+    found = mine.about(field, value)
+    if not found:
+        return None
+    return el(
+        "span",
+        [el("a", f"⚠ {p.get('code')}", href=f"#problem-{n}", class_="flag") for n, p in found],
+        class_="flags",
+    )
+
+
+def _access_items(items: Sequence[Json]) -> HtmlElement:
+    if not items:
+        return el("span", "none", class_="muted")
+    return el(
+        "ul",
+        [
+            el(
+                "li",
+                el("code", str(item.get("item", ""))),
+                ": ",
+                ", ".join(item.get("entries", [])) or el("span", "no value", class_="muted"),
+            )
+            for item in items
+        ],
+        class_="items",
+    )
+
+
+def _who(readable_by: Sequence[str]) -> HtmlElement:
+    if list(readable_by) == [EVERYONE]:
+        return el("span", "everyone (no readers item with a value)", class_="everyone")
+    return name_list(readable_by, "nobody")
+
+
+def _documents(domain: Json, ids: Ids, mine: Numbered) -> HtmlElement:
+    head = [
+        "UNID",
+        "coexistence server",
+        "modified",
+        "readers items",
+        "authors items",
+        "who can read it",
+        "where",
+    ]
+    rows = []
+    for document in domain.get("documents", []):
+        unid = str(document.get("unid", ""))
+        where = f"{document['source']}:{document['line']}" if "source" in document else None
+        rows.append(
+            el(
+                "tr",
+                el(
+                    "th",
+                    el("code", unid, class_="unid"),
+                    _problem_links(mine, "unid", unid),
+                    scope="row",
+                ),
+                el("td", document.get("coexistence_server") or el("span", "none", class_="muted")),
+                el("td", document.get("modified") or "unknown"),
+                el("td", _access_items(document.get("readers", []))),
+                el("td", _access_items(document.get("authors", []))),
+                el("td", _who(document.get("readable_by", []))),
+                el("td", el("code", where) if where else "unknown"),
+                id=ids.document(unid),
+            )
+        )
+    return el(
+        "div",
+        el(
+            "table",
+            el("thead", el("tr", [el("th", h, scope="col") for h in head])),
+            el("tbody", rows),
+            class_="documents",
+        ),
+        class_="scroll",
+    )
+
+
+def _legend() -> HtmlElement:
+    return el(
+        "p",
+        "Each cell: ",
+        _state_mark(PRIMARY),
+        " the document the server uses first; ",
+        _state_mark(SEES),
+        " it can read it too; ",
+        _state_mark(HIDDEN),
+        " it cannot read it. ",
+        el("span", "own", class_="own-mark"),
+        ": the document names that server as its coexistence server.",
+        class_="legend",
+    )
+
+
+_GLYPH = {PRIMARY: "★", SEES: "✓", HIDDEN: "✗"}
+_CLASS = {PRIMARY: "cell-primary", SEES: "cell-sees", HIDDEN: "cell-hidden"}
+
+
+def _state_mark(state: str) -> HtmlElement:
+    return el(
+        "span",
+        el("span", _GLYPH[state], aria_hidden="true"),
+        " ",
+        el("span", state, class_="state"),
+        class_=f"mark {_CLASS[state]}",
+    )
+
+
+def _matrix(domain: Json, ids: Ids, mine: Numbered) -> HtmlElement:
+    documents = domain.get("documents", [])
+    name = domain.get("domain", "")
+    header = el(
+        "tr",
+        el("th", "server \\ document", scope="col"),
+        [
+            el(
+                "th",
+                link(
+                    ids.document(str(d.get("unid"))), el("code", str(d.get("unid")), class_="unid")
+                ),
+                el("div", d.get("coexistence_server") or "no server", class_="owner"),
+                scope="col",
+                id=ids.column(str(d.get("unid"))),
+            )
+            for d in documents
+        ],
+    )
+    rows = [_matrix_row(name, server, documents, ids, mine) for server in domain.get("servers", [])]
+    return el(
+        "table",
+        el("caption", f"Which {name} documents each server can read"),
+        el("thead", header),
+        el("tbody", rows),
+        class_="matrix",
+    )
+
+
+def _matrix_row(
+    domain: str, server: Json, documents: Sequence[Json], ids: Ids, mine: Numbered
+) -> HtmlElement:
+    name = str(server.get("server", ""))
+    coexistence = bool(server.get("coexistence"))
+    cells = []
+    for document in documents:
+        unid = str(document.get("unid", ""))
+        state = cell_state(server, unid)
+        own = name_key_of(document.get("coexistence_server")) == name_key_of(name)
+        label = f"{name}: {state} {domain} document {unid}" + (" (its own)" if own else "")
+        cells.append(
+            el(
+                "td",
+                _state_mark(state),
+                el("span", "own", class_="own-mark") if own else None,
+                class_=f"cell {_CLASS[state]}" + (" own" if own else ""),
+                id=ids.cell(name, unid),
+                title=label,
+                aria_label=label,
+                data_state=state,
+            )
+        )
+    return el(
+        "tr",
+        el(
+            "th",
+            name,
+            el("span", "coexistence server", class_="badge") if coexistence else None,
+            _problem_links(mine, "server", name),
+            scope="row",
+        ),
+        cells,
+        id=ids.server(name),
+        class_="coexistence" if coexistence else None,
+    )
+
+
+# -- failover --------------------------------------------------------------------------------
+
+
+def _failover(model: Json, domain: Json, ids: Ids) -> HtmlElement:
+    scenarios = scenarios_of(model, domain.get("domain", ""))
+    if not scenarios:
+        return el("p", "No failover scenario for this domain.", class_="muted")
+    servers = [str(s.get("server")) for s in domain.get("servers", [])]
+    for scenario in scenarios:  # a route may name a server the views do not
+        for route in scenario.get("routes", []):
+            if route.get("server") not in servers:
+                servers.append(str(route.get("server")))
+    header = el(
+        "tr",
+        el("th", "down", scope="col"),
+        el("th", "mail", scope="col"),
+        el("th", "free/busy", scope="col"),
+        [el("th", server, scope="col") for server in servers],
+    )
+    rows = [_scenario_row(scenario, servers, ids) for scenario in scenarios]
+    return el(
+        "div",
+        el(
+            "table",
+            el("caption", "Where each server's mail goes and who answers its free/busy requests"),
+            el("thead", header),
+            el("tbody", rows),
+            class_="failover",
+        ),
+        class_="scroll",
+    )
+
+
+def _ok(ok: bool, good: str, bad: str) -> HtmlElement:
+    return el(
+        "td",
+        el("span", "✓" if ok else "✗", aria_hidden="true"),
+        " ",
+        good if ok else bad,
+        class_="good" if ok else "bad",
+    )
+
+
+def _scenario_row(scenario: Json, servers: Sequence[str], ids: Ids) -> HtmlElement:
+    down = [str(name) for name in scenario.get("down", [])]
+    routes = {route.get("server"): route for route in scenario.get("routes", [])}
+    cells = []
+    for server in servers:
+        route = routes.get(server)
+        if route is None:
+            is_down = server in down
+            cells.append(
+                el(
+                    "td",
+                    "down" if is_down else "not simulated",
+                    class_="down" if is_down else "muted",
+                )
+            )
+            continue
+        cells.append(_route_cell(route, ids.route(down, server)))
+    return el(
+        "tr",
+        el("th", ", ".join(down) if down else "nothing down", scope="row"),
+        _ok(bool(scenario.get("mail_ok")), "gets through", "held"),
+        _ok(bool(scenario.get("free_busy_ok")), "answered", "fails"),
+        cells,
+        id=ids.scenario(down),
+    )
+
+
+def _not_answered(failure: str | None) -> str:
+    return f"not answered — {failure}" if failure else "not answered"
+
+
+def _route_cell(route: Json, cell_id: str) -> HtmlElement:
+    mail, free_busy = route.get("mail"), route.get("free_busy")
+    failure = route.get("free_busy_failure")
+    return el(
+        "td",
+        el(
+            "div",
+            el("span", "mail: ", class_="what"),
+            el("span", mail, class_="route-mail")
+            if mail
+            else el("strong", "held", class_="route-mail"),
+            class_="good" if mail else "bad",
+        ),
+        el(
+            "div",
+            el("span", "free/busy: ", class_="what"),
+            el("span", free_busy, class_="route-free-busy")
+            if free_busy
+            else el("strong", _not_answered(failure), class_="route-free-busy"),
+            class_="good" if free_busy else "bad",
+        ),
+        id=cell_id,
+        class_="route",
+    )
