@@ -12,15 +12,9 @@ import pytest
 from hypothesis import example, given
 
 from dxltools.agents import load_agent
-from dxltools.audit.collect import (
-    Auditor,
-    AuditReport,
-    audit_bytes,
-    audit_files,
-    audit_streams,
-    audit_to_json,
-    format_audit,
-)
+from dxltools.audit.collect import Auditor, audit_bytes, audit_files, audit_streams
+from dxltools.audit.render import audit_to_json, format_audit
+from dxltools.audit.report import AuditReport
 from dxltools.errors import DxlError, DxlSyntaxError
 from dxltools.names import is_wildcard, name_key, wildcard_matches
 from dxltools.rewrite.stream import rewrite_bytes

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dxltools.audit.collect import audit_bytes, audit_to_json
+from dxltools.audit.collect import audit_bytes
 from dxltools.audit.page import PageContext, PageInput, render_html
+from dxltools.audit.render import audit_to_json
 from tests.clitools import (
     BTEX_UNIDS,
     FOREIGN,

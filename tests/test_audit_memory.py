@@ -8,7 +8,9 @@ import io
 
 from dxltools.access.resolver import Access, Directory, Group, GroupStore, NameTable
 from dxltools.agents import load_agent
-from dxltools.audit.collect import AuditReport, audit_bytes, audit_files, format_audit, write_audit
+from dxltools.audit.collect import audit_bytes, audit_files
+from dxltools.audit.render import format_audit, write_audit
+from dxltools.audit.report import AuditReport
 from dxltools.names import canonicalize, name_key, name_kind
 from dxltools.rewrite.stream import rewrite_bytes
 from tests.shared import FIXTURES

@@ -14,8 +14,8 @@ from typing import Any
 
 from hypothesis import event, given
 
-from dxltools.audit.collect import Problem
 from dxltools.audit.fix import fixes
+from dxltools.audit.views import Problem
 from dxltools.names import name_key
 from tests.clitools import FOREIGN, NAMES, copy, dxltools, dxltools_command, error_line, invoke
 from tests.directory_strategies import GenDirectory, fixable_directories

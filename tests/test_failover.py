@@ -8,14 +8,10 @@ import json
 
 import pytest
 
-from dxltools.audit.collect import (
-    AuditReport,
-    audit_bytes,
-    audit_to_json,
-    format_audit,
-    write_audit_json,
-)
+from dxltools.audit.collect import audit_bytes
 from dxltools.audit.failover import DomainFailover, FailoverScenario, simulate, verdict
+from dxltools.audit.render import audit_to_json, format_audit, write_audit_json
+from dxltools.audit.report import AuditReport
 from dxltools.errors import UsageError
 from tests.directory_strategies import GenDirectory, GenDocument, GenGroup, GenItem
 

@@ -7,8 +7,9 @@ import attrs
 from hypothesis import assume, example, given
 
 from dxltools.agents import load_agent
-from dxltools.audit.collect import Auditor, AuditReport, audit_bytes
+from dxltools.audit.collect import Auditor, audit_bytes
 from dxltools.audit.failover import Route
+from dxltools.audit.report import AuditReport
 from dxltools.names import canonicalize, name_key
 from dxltools.rewrite.stream import rewrite_bytes
 from tests.directory_strategies import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dxltools.audit.collect import Auditor, AuditReport, Problem, audit_files
+from dxltools.audit.collect import Auditor, audit_files
 from dxltools.audit.fix import (
     Candidate,
     ServersGroupChoice,
@@ -20,6 +20,8 @@ from dxltools.audit.fix import (
     servers_group_candidates,
     suggest_fix,
 )
+from dxltools.audit.report import AuditReport
+from dxltools.audit.views import Problem
 from dxltools.names import is_wildcard, name_key, wildcard_matches
 from tests.directory_strategies import (
     GenDirectory,

@@ -30,7 +30,7 @@ import attrs
 from dxltools.names import canonicalize, name_key
 
 if TYPE_CHECKING:
-    from dxltools.audit.collect import DomainAudit, DomainDocument
+    from dxltools.audit.views import DomainAudit, DomainDocument
 
 __all__ = [
     "DomainFailover",

@@ -16,16 +16,9 @@ from typing import IO, Any
 import attrs
 
 from dxltools.access.resolver import Access
-from dxltools.audit.collect import (
-    DEFAULT_DOMAIN_TYPE,
-    DEFAULT_SERVER_ITEMS,
-    DOCUMENT_ACCESS_PRESENT,
-    MULTIPLE_VISIBLE,
-    UNRESTRICTED,
-    Auditor,
-    AuditReport,
-    Problem,
-)
+from dxltools.audit.collect import DEFAULT_DOMAIN_TYPE, DEFAULT_SERVER_ITEMS, Auditor
+from dxltools.audit.report import AuditReport
+from dxltools.audit.views import DOCUMENT_ACCESS_PRESENT, MULTIPLE_VISIBLE, UNRESTRICTED, Problem
 from dxltools.errors import DxlError, MissingParameterError
 from dxltools.fs.files import find_inputs, reads_stdin
 from dxltools.names import name_key

@@ -21,15 +21,7 @@ from typing import IO, Any, TextIO
 import attrs
 
 from dxltools.agents import Agent, load_agent
-from dxltools.audit.collect import (
-    DEFAULT_DOMAIN_TYPE,
-    DEFAULT_SERVER_ITEMS,
-    Auditor,
-    AuditReport,
-    audit_to_json,
-    write_audit,
-    write_audit_json,
-)
+from dxltools.audit.collect import DEFAULT_DOMAIN_TYPE, DEFAULT_SERVER_ITEMS, Auditor
 from dxltools.audit.fix import (
     FIXING_AGENT,
     Fix,
@@ -41,6 +33,8 @@ from dxltools.audit.fix import (
     suggest_fix,
 )
 from dxltools.audit.page import PageContext, PageInput, render_html
+from dxltools.audit.render import audit_to_json, write_audit, write_audit_json
+from dxltools.audit.report import AuditReport
 from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
 from dxltools.errors import DxlError, UsageError
 from dxltools.fs.atomic import atomic_output

@@ -1,0 +1,206 @@
+"""The audit report as text for people and as JSON for jobs (written a piece at a time:
+a large directory has many routes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from dxltools.access.resolver import AccessItem
+from dxltools.audit.failover import DomainFailover, FailoverScenario, Route, verdict
+from dxltools.audit.report import AuditReport
+from dxltools.audit.views import DomainAudit, DomainDocument
+from dxltools.dxl.model import DxlDateTime
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+
+def format_modified(value: DxlDateTime | None) -> str | None:
+    """ISO 8601 with milliseconds and the zone as written; a date alone; None when unknown."""
+    when = value.value if value is not None else None
+    if isinstance(when, dt.datetime):
+        return when.isoformat(timespec="milliseconds")
+    if isinstance(when, dt.date):
+        return when.isoformat()
+    return None
+
+
+def audit_to_json(report: AuditReport, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The report in the JSON schema of the README (names canonical, UNIDs as in the file);
+    `extra` keys (such as the suggested ``fix``) come last."""
+    return {
+        **_report_json(report),
+        "failover": [_scenario_json(scenario) for scenario in report.scenarios()],
+        **(extra or {}),
+    }
+
+
+def write_audit_json(
+    report: AuditReport, out: SupportsWrite[str], extra: Mapping[str, Any] | None = None
+) -> None:
+    """Write ``json.dumps(audit_to_json(report, extra), indent=2)`` and a line break to
+    `out`, the failover scenarios one at a time: a large directory has as many routes as
+    servers times domains times scenarios, too many to hold at once."""
+    head = json.dumps(_report_json(report), indent=2)
+    out.write(head.removesuffix("\n}") + ',\n  "failover": [')
+    separator = "\n"
+    for scenario in report.scenarios():
+        out.write(
+            separator + textwrap.indent(json.dumps(_scenario_json(scenario), indent=2), "    ")
+        )
+        separator = ",\n"
+    out.write("]" if separator == "\n" else "\n  ]")
+    for key, value in (extra or {}).items():
+        text = textwrap.indent(json.dumps(value, indent=2), "  ").lstrip()
+        out.write(f",\n  {json.dumps(key)}: {text}")
+    out.write("\n}\n")
+
+
+def _report_json(report: AuditReport) -> dict[str, Any]:
+    return {
+        "domains": [
+            {
+                "domain": audit.domain,
+                "documents": [
+                    {
+                        "unid": item.document.label,
+                        "coexistence_server": item.document.coexistence_server,
+                        "modified": format_modified(item.document.modified),
+                        "readable_by": list(item.readable_by),
+                        **_document_details(item.document),
+                    }
+                    for item in audit.documents
+                ],
+                "servers": [
+                    {
+                        "server": view.server,
+                        "visible": list(view.visible),
+                        "primary": view.primary,
+                        "coexistence": view.coexistence,
+                    }
+                    for view in audit.servers
+                ],
+            }
+            for audit in report.domains
+        ],
+        "problems": [attrs.asdict(problem) for problem in report.problems],
+    }
+
+
+def _scenario_json(scenario: FailoverScenario) -> dict[str, Any]:
+    return {
+        "domain": scenario.domain,
+        "down": list(scenario.down),
+        "routes": [
+            {
+                "server": route.server,
+                "mail": route.mail,
+                "free_busy": route.free_busy,
+                "free_busy_failure": route.free_busy_failure,
+            }
+            for route in scenario.routes
+        ],
+        "mail_ok": scenario.mail_ok,
+        "free_busy_ok": scenario.free_busy_ok,
+    }
+
+
+def _document_details(document: DomainDocument) -> dict[str, Any]:
+    """Where a document is and the entries of its readers and authors items (an item
+    flagged both is a readers item, as the rules count it)."""
+    access = document.access
+    return {
+        "source": document.source,
+        "line": document.line,
+        "readers": [_access_item(item) for item in access.readers_items],
+        "authors": [_access_item(item) for item in access.authors_items],
+    }
+
+
+def _access_item(item: AccessItem) -> dict[str, Any]:
+    return {"item": item.name, "entries": list(item.entries)}
+
+
+def format_audit(report: AuditReport) -> str:
+    """The report for people: per domain its documents and servers, then the problems."""
+    return "".join(_audit_text(report))
+
+
+def write_audit(report: AuditReport, out: SupportsWrite[str]) -> None:
+    """Write :func:`format_audit`'s text to `out` a domain at a time: the text of a large
+    directory's audit is as large as a tenth of the directory."""
+    for chunk in _audit_text(report):
+        out.write(chunk)
+
+
+def _audit_text(report: AuditReport) -> Iterator[str]:
+    if not report.domains:
+        yield f"no Foreign Domain document (DomainType {report.domain_type}) found\n"
+    for audit in report.domains:
+        yield "".join(line + "\n" for line in _format_domain(audit))
+        yield "".join(line + "\n" for line in _format_failover(report.failover(audit)))
+    if report.problems:
+        count = len(report.problems)
+        yield f"{count} problem{'s' if count > 1 else ''}:\n"
+        for problem in report.problems:
+            yield f"  {problem.code}: {problem.message}\n"
+    else:
+        yield "no problem found\n"
+
+
+def _format_domain(audit: DomainAudit) -> list[str]:
+    count = len(audit.documents)
+    lines = [f"{audit.domain}: {count} document{'s' if count > 1 else ''}, newest first"]
+    for item in audit.documents:
+        document = item.document
+        lines.append(
+            f"  {document.label}  modified {format_modified(document.modified) or 'unknown'}"
+            f"  coexistence server {document.coexistence_server or 'none'}"
+            f"  ({document.source}:{document.line})"
+        )
+        readers = (
+            "everyone (no readers item with a value)"
+            if item.unrestricted
+            else ", ".join(item.readable_by) or "nobody"
+        )
+        lines.append(f"    readable by: {readers}")
+    lines.append("  servers:")
+    views = audit.servers
+    width = max((len(view.server) for view in views), default=0)
+    for view in views:
+        if view.primary is None:
+            seen = "sees none"
+        else:
+            others = list(view.visible[1:])
+            seen = f"uses {view.primary}" + (f", also sees {', '.join(others)}" if others else "")
+        lines.append(f"    {view.server:<{width}}  {seen}")
+    return lines
+
+
+def _format_failover(failover: DomainFailover) -> list[str]:
+    """Per scenario one line per server that is up, then the verdict line."""
+    lines: list[str] = []
+    for scenario in failover.scenarios:
+        lines.append(f"  with {scenario.label}:")
+        width = max((len(route.server) for route in scenario.routes), default=0)
+        mails = [route.mail or route.mail_held or "" for route in scenario.routes]
+        mail_width = max(map(len, mails), default=0)
+        for route, mail in zip(scenario.routes, mails, strict=True):
+            lines.append(
+                f"    {route.server:<{width}}  mail {mail:<{mail_width}}"
+                f"  free/busy {_free_busy_text(route)}"
+            )
+    lines.append(f"  failover: {verdict(failover)}")
+    return lines
+
+
+def _free_busy_text(route: Route) -> str:
+    # Who logs 'Multiple documents detected' stays in the model (Route.warned_at) and
+    # multiple-visible says it once: on every route line it would drown the routes.
+    return route.free_busy or route.free_busy_failure or ""
