@@ -1,4 +1,5 @@
-"""Hypothesis profiles: `ci` when CI is set, `fuzz` when DXLTOOLS_FUZZ is set, else `dev`."""
+"""Hypothesis profiles: `ci` when CI is set, `fuzz` when DXLTOOLS_FUZZ is set,
+`mutation` when DXLTOOLS_MUTATION is set, else `dev`."""
 
 from __future__ import annotations
 
@@ -22,8 +23,18 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
     "fuzz", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# `make mutation`: derandomised and short, since every mutant runs the tests again.
+settings.register_profile(
+    "mutation",
+    derandomize=True,
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
-if os.environ.get("DXLTOOLS_FUZZ"):
+if os.environ.get("DXLTOOLS_MUTATION"):
+    settings.load_profile("mutation")
+elif os.environ.get("DXLTOOLS_FUZZ"):
     settings.load_profile("fuzz")
 elif os.environ.get("CI"):
     settings.load_profile("ci")

@@ -10,6 +10,7 @@ Import from a test module as ``from tests.shared import FIXTURES, requires_share
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import pytest
 from lxml import etree
 
 ROOT: Path = Path(__file__).resolve().parents[1]
-SHARED: Path = ROOT.parent / "shared"
+# DXLTOOLS_SHARED points elsewhere, for runs from a copy of the tree (`make mutation`).
+SHARED: Path = Path(os.environ.get("DXLTOOLS_SHARED") or ROOT.parent / "shared")
 FIXTURES: Path = ROOT / "fixtures"
 REAL_DXL: Path = SHARED / "real-dxl"
 SCHEMAS: Path = SHARED / "dxl-schemas"
