@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import dxltools.render
 import dxltools.rewrite
 import dxltools.splice
 from dxltools.changes import ByteChange, NewItem
@@ -176,7 +177,7 @@ def test_a_faulty_render_is_refused_before_writing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, fault: str
 ) -> None:
     damage, reason = RENDER_FAULTS[fault]
-    real: Render = dxltools.splice.render_item
+    real: Render = dxltools.render.render_item
 
     def faulty(new: NewItem, encoding: str = "utf-8") -> bytes:
         rendered = real(new, encoding)
