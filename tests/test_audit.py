@@ -22,7 +22,6 @@ from dxltools.audit import (
     format_audit,
 )
 from dxltools.errors import DxlError, DxlSyntaxError
-from dxltools.names import is_wildcard, name_key, wildcard_matches
 from dxltools.rewrite import rewrite_bytes
 from tests.directory_strategies import (
     PERSON_POOL,
@@ -400,6 +399,29 @@ def test_real_exports_audit_without_error(path: Path) -> None:
 
 def _role(entry: str) -> str:
     return entry.strip().removeprefix("[").removesuffix("]").strip().casefold()
+
+
+# Plain string rules for the names the directory strategies write (canonical,
+# abbreviated, any case; no country codes, no @domains), so the reference does
+# not lean on dxltools.names, the code under test.
+
+
+def name_key(entry: str) -> str:
+    """`CN=A/OU=B/O=C`, `A/B/C` and `a/b/c` all give `a/b/c`; a flat name itself."""
+    parts = entry.strip().split("/")
+    return "/".join(part.split("=", 1)[-1].strip() for part in parts).casefold()
+
+
+def is_wildcard(entry: str) -> bool:
+    return entry.strip().startswith("*")
+
+
+def wildcard_matches(wildcard: str, name: str) -> bool:
+    """`*` matches anything; `*/O=Acme` a hierarchical name with at least one
+    component before the tail `acme`."""
+    tail = name_key(wildcard).split("/")[1:]
+    parts = name_key(name).split("/")
+    return not tail or (len(parts) > len(tail) and parts[-len(tail) :] == tail)
 
 
 def reference_readers(directory: GenDirectory, names: tuple[str, ...]) -> dict[str, set[str]]:
