@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.shared import FIXTURES
+from tests.shared import FIXTURES, shared_or_skip
 
 settings.register_profile(
     "ci",
@@ -50,3 +50,14 @@ def fixtures_stay_untouched() -> Iterator[None]:
     yield
     changed = [path.name for path, data in before.items() if path.read_bytes() != data]
     assert not changed, f"tests changed fixtures: {changed} (restore them with git checkout)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_shared(folder, what): needs a folder of ../shared (tests/shared.py)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs_shared"):
+        shared_or_skip(*mark.args)

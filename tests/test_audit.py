@@ -32,7 +32,7 @@ from tests.directory_strategies import (
     GenItem,
     directories,
 )
-from tests.shared import FIXTURES, real_dxl_files, requires_shared
+from tests.shared import FIXTURES, real_dxl_params
 
 NAMES = FIXTURES / "names.dxl"
 DOC1 = "26DD6B87DB3B179DC12586EE00284E2F"  # BTEx via DominoCoex1, the older one
@@ -386,8 +386,7 @@ def test_unreadable_inputs_are_dxl_errors(tmp_path: Path) -> None:
         audit_bytes([("bad.dxl", b"garbage")])
 
 
-@requires_shared
-@pytest.mark.parametrize("path", real_dxl_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", real_dxl_params(), ids=lambda p: p.name)
 def test_real_exports_audit_without_error(path: Path) -> None:
     report = audit_files([path])
     assert report.domains == ()
@@ -548,7 +547,7 @@ def test_the_check_before_writing_on_the_fixture(servers_group: str) -> None:
     assert bool(leaks) == (servers_group == "LocalDomainServers")
 
 
-@pytest.mark.parametrize("path", [NAMES, *real_dxl_files()], ids=lambda path: Path(path).name)
+@pytest.mark.parametrize("path", [NAMES, *real_dxl_params()], ids=lambda path: Path(path).name)
 def test_groups_and_servers_read_from_a_few_items_as_from_the_whole_note(path: Path) -> None:
     from dxltools.access import GROUP_ITEMS, SERVER_ITEMS, group_of, server_name_of
     from dxltools.model import note_from_segment, read_items

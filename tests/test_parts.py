@@ -21,7 +21,7 @@ from dxltools.rewrite import RewriteReport, rewrite_file
 from dxltools.runner import _OwnAudit
 from dxltools.scan import NOTE_START_RE
 from tests.clitools import COEX, FOREIGN, NAMES, copy, invoke, leftover_temporaries
-from tests.shared import fixture_files, real_dxl_files
+from tests.shared import fixture_files, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
 
 pytestmark = pytest.mark.skipif(not parts_module.can_fork(), reason="parts need fork()")
@@ -94,7 +94,7 @@ def _assert_same_as_one_pass(path: Path, tmp: Path, parts: int, agent: str) -> N
 @pytest.mark.parametrize("agent", sorted(AGENTS))
 @pytest.mark.parametrize("parts", [2, 3, 7])
 @pytest.mark.parametrize(
-    "path", fixture_files() + real_dxl_files(), ids=lambda path: Path(path).name
+    "path", [*fixture_files(), *real_dxl_params()], ids=lambda path: Path(path).name
 )
 def test_fixtures_and_real_exports_cut_in_parts(
     path: Path, parts: int, agent: str, tmp_path: Path, small_parts: list[bool]

@@ -36,9 +36,10 @@ from tests.shared import (
     SCHEMAS,
     dtd_errors,
     fixture_files,
-    real_dxl_files,
+    real_dxl_params,
     requires_schemas,
     requires_shared,
+    shared_or_skip,
 )
 from tests.strategies import GenFile, domain_notes, dxl_files
 
@@ -605,8 +606,7 @@ def test_resolver_finds_dtds_in_both_layouts(tmp_path: Path) -> None:
 # -- real exports --------------------------------------------------------------------------
 
 
-@requires_shared
-@pytest.mark.parametrize("path", real_dxl_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", real_dxl_params(), ids=lambda p: p.name)
 def test_real_export_is_well_formed_dxl(path: Path) -> None:
     assert validate_bytes(path.read_bytes(), path.name) == []
 
@@ -847,8 +847,8 @@ MEMORY_SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize("with_dtd", [False, True], ids=["no-dtd", "dtd"])
 def test_memory_stays_flat_on_a_large_export(with_dtd: bool) -> None:
     # 9000 documents, 15 MB, never held whole: kept as a tree they would take over 200 MB.
-    if with_dtd and not SCHEMAS.is_dir():
-        pytest.skip("../shared/dxl-schemas is absent: DTD validation tests skipped")
+    if with_dtd:
+        shared_or_skip(SCHEMAS, "DTD validation tests")
     args = [sys.executable, "-c", MEMORY_SCRIPT, str(NAMES)] + ([str(SCHEMAS)] if with_dtd else [])
     result = subprocess.run(args, capture_output=True, text=True, check=True, cwd=ROOT)
     problems, growth_mb = map(int, result.stdout.split())
