@@ -40,6 +40,11 @@ def shared_or_skip(folder: Path, what: str) -> None:
     pytest.skip(f"{reason} skipped")
 
 
+# Timing checks (a run in time proportional to its size) are not part of `make
+# test`: timing on a shared machine is luck. DXLTOOLS_TIMED=1 runs them.
+TIMED = bool(os.environ.get("DXLTOOLS_TIMED"))
+timed = pytest.mark.skipif(not TIMED, reason="a timing check: DXLTOOLS_TIMED=1 runs it")
+
 # Marks read by tests/conftest.py, which calls shared_or_skip before the test.
 requires_shared = pytest.mark.needs_shared(REAL_DXL, "real-export tests")
 requires_schemas = pytest.mark.needs_shared(SCHEMAS, "DTD validation tests")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 import re
 import time
 from collections.abc import Callable
@@ -36,10 +35,9 @@ from dxltools.scan import Interest, Scanner, Segment, SegmentKind, parse_attribu
 from dxltools.select import FormSelect
 from dxltools.show import show_stream
 from dxltools.validate import validate_bytes
-from tests.shared import fixture_files, real_dxl_files, requires_shared
+from tests.shared import TIMED, fixture_files, real_dxl_files, requires_shared
 
 MB = 1_000_000
-TIMED = bool(os.environ.get("DXLTOOLS_FUZZ"))  # the time bound: long fuzz runs only
 SETTINGS = {"coexistence-readers": {"servers_group": "AcmeMailServers"}}
 SOURCE = "<fuzz>"
 
@@ -217,7 +215,7 @@ def check_rewrite(mutated: Mutant, read_size: int, well_formed: bool) -> None:
     """Only DxlErrors; untouched notes keep their bytes; well-formed input is
     refused only by the agent itself (EditError), never as unreadable; and reads
     of a few bytes give the same outcome, bytes or error, as one read. (The time
-    bound per MB is checked by the long `fuzz` run only: no timing in `make test`.)"""
+    bound per MB is checked with DXLTOOLS_TIMED=1 only: no timing in `make test`.)"""
     data = mutated.data
     for name in sorted(bundled_agents()):
         run = fresh_run(name)
