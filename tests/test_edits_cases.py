@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dxltools.changes import InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
-from dxltools.edits import set_readers, signed_warning
+from dxltools.edits import add_names, remove_names, set_item, set_readers, signed_warning
 from dxltools.errors import EditError
 from dxltools.model import ItemFlags, Note, parse_note
 
@@ -39,9 +39,14 @@ def test_the_mail_server_when_there_is_no_calendar_server() -> None:
     assert change.new.values == ("Servers", "Admins", "CN=Mail1/O=Acme")
 
 
-def test_no_server_is_an_error_naming_the_items() -> None:
-    with pytest.raises(EditError, match="no coexistence server in CalendarServer or MailServer"):
-        set_readers("Servers", "Admins")(note("<item name='X'><text/></item>"))
+def test_no_server_is_an_error_naming_the_items_and_the_line() -> None:
+    data = f"<document form='Domain'><noteinfo noteid='1' unid='{UNID}'/></document>".encode()
+    with pytest.raises(EditError) as caught:
+        set_readers("Servers", "Admins")(parse_note(data, line=7))
+    assert caught.value.reason == (
+        f"note {UNID}: no coexistence server in CalendarServer or MailServer; file not rewritten"
+    )
+    assert caught.value.line == 7
 
 
 READY = (
@@ -89,3 +94,37 @@ def test_a_signed_note_draws_a_warning() -> None:
     assert signed_warning(note("<item name='$Signature'><text/></item>")) == Warn(message)
     assert signed_warning(note("<item name='X' sign='true'><text/></item>")) == Warn(message)
     assert signed_warning(note("<item name='X'><text/></item>")) is None
+
+
+def test_set_readers_keeps_the_other_flags_of_the_item_it_rewrites() -> None:
+    wrong = "<item name='$Readers' readers='true' names='true'><text>Other</text></item>"
+    (change,) = set_readers("Servers", "Admins")(note(CAL, wrong))
+    assert isinstance(change, ReplaceItem)
+    assert change.new.flags == ItemFlags(readers=True, names=True)
+
+
+ONE = "<item name='X'><text>a</text></item>"
+
+
+def test_set_item_with_the_value_already_there_twice_removes_the_second() -> None:
+    both = note(ONE, ONE)
+    _, second = both.items
+    assert set_item("X", ["a"])(both) == [RemoveItem(second)]
+    assert set_item("X", ["a"])(note(ONE)) == []
+
+
+def test_add_names_creates_a_names_item_and_keeps_the_flags_of_one_there() -> None:
+    assert add_names("X", ["B/Acme"])(note()) == [
+        InsertItem(NewItem("X", ("CN=B/O=Acme",), ItemFlags(names=True)))
+    ]
+    readers = note("<item name='X' readers='true'><text>A</text></item>")
+    (change,) = add_names("X", ["B"])(readers)
+    assert isinstance(change, ReplaceItem)
+    assert change.new == NewItem("X", ("A", "B"), ItemFlags(readers=True))
+
+
+def test_remove_names_keeps_the_flags_and_leaves_an_empty_value() -> None:
+    authors = note("<item name='X' authors='true'><text>A</text></item>")
+    (change,) = remove_names("X", ["a"])(authors)
+    assert isinstance(change, ReplaceItem)
+    assert change.new == NewItem("X", ("",), ItemFlags(authors=True))

@@ -48,6 +48,20 @@ def _spliced(data: bytes, change: str) -> bytes:
             + NEW_BYTES
             + b"\n</document>",
         ),
+        # No items, a header over several lines: the indentation of its last line.
+        (
+            b"<document>\n  <noteinfo noteid='1'/>\n\t<updatedby/>\n</document>",
+            "insert",
+            b"<document>\n  <noteinfo noteid='1'/>\n\t<updatedby/>\n\t"
+            + NEW_BYTES
+            + b"\n</document>",
+        ),
+        # ... and only its white space (an attribute wrapped onto the line is no indentation).
+        (
+            b"<document>\n<noteinfo noteid='1'\nX='2'/>\n</document>",
+            "insert",
+            b"<document>\n<noteinfo noteid='1'\nX='2'/>\n" + NEW_BYTES + b"\n</document>",
+        ),
         # After the last item, with the white space before it.
         (
             b"<document>\n  <item name='A'><text/></item>\n  <item name='B'><text/></item>\n"
@@ -86,6 +100,8 @@ def _spliced(data: bytes, change: str) -> bytes:
         "insert-plain",
         "insert-indented",
         "insert-indented-after-text",
+        "insert-header-lines",
+        "insert-wrapped-attribute",
         "insert-after-last",
         "remove-last",
         "remove-inline",
