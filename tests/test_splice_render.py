@@ -62,6 +62,13 @@ def _spliced(data: bytes, change: str) -> bytes:
             "insert",
             b"<document>\n<noteinfo noteid='1'\nX='2'/>\n" + NEW_BYTES + b"\n</document>",
         ),
+        # No items, the end tag on the header's line: a plain line break, even
+        # when the header line is indented.
+        (
+            b"<document>\n  <noteinfo noteid='1'/> </document>",
+            "insert",
+            b"<document>\n  <noteinfo noteid='1'/>\n" + NEW_BYTES + b" </document>",
+        ),
         # After the last item, with the white space before it.
         (
             b"<document>\n  <item name='A'><text/></item>\n  <item name='B'><text/></item>\n"
@@ -102,6 +109,7 @@ def _spliced(data: bytes, change: str) -> bytes:
         "insert-indented-after-text",
         "insert-header-lines",
         "insert-wrapped-attribute",
+        "insert-end-tag-on-header-line",
         "insert-after-last",
         "remove-last",
         "remove-inline",
@@ -186,4 +194,5 @@ def test_changes_say_what_they_do() -> None:
     new = NewItem("B", ("a", "b"), ItemFlags(readers=True, names=True))
     assert ReplaceItem(item, new).describe() == "set B (readers, names): a; b"
     assert InsertItem(NewItem("C", ())).describe() == "added C (no flags): (empty)"
+    assert InsertItem(NewItem("C", ("a", "b"))).describe() == "added C (no flags): a; b"
     assert RemoveItem(item).describe() == "removed B (names): x"
