@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit mutation clean
 
 # The editable install maps the package dxltools.bundled_agents to the top-level agents/
 # folder (package-dir in pyproject.toml), so setuptools serves the clone through an import
@@ -71,5 +71,17 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Mutation testing of the edit, splice, render, verify and access code ([tool.mutmut]
+# in pyproject.toml): slow, so neither in `make test` nor in CI. Derandomised
+# hypothesis (the short `mutation` profile of tests/conftest.py) so a mutant is killed or not on every run alike.
+MUTATION_STAMP := $(VENV)/.mutation-installed
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	DXLTOOLS_MUTATION=1 DXLTOOLS_SHARED=$(abspath ../shared) $(BIN)/mutmut run --max-children $(or $(JOBS),1)
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis mutants

@@ -1,4 +1,5 @@
-"""Hypothesis profiles: `ci` when CI is set, `fuzz` when DXLTOOLS_FUZZ is set, else `dev`."""
+"""Hypothesis profiles: `ci` when CI is set, `fuzz` when DXLTOOLS_FUZZ is set,
+`mutation` when DXLTOOLS_MUTATION is set, else `dev`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.shared import FIXTURES
+from tests.shared import FIXTURES, shared_or_skip
 
 settings.register_profile(
     "ci",
@@ -22,8 +23,18 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
     "fuzz", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# `make mutation`: derandomised and short, since every mutant runs the tests again.
+settings.register_profile(
+    "mutation",
+    derandomize=True,
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
-if os.environ.get("DXLTOOLS_FUZZ"):
+if os.environ.get("DXLTOOLS_MUTATION"):
+    settings.load_profile("mutation")
+elif os.environ.get("DXLTOOLS_FUZZ"):
     settings.load_profile("fuzz")
 elif os.environ.get("CI"):
     settings.load_profile("ci")
@@ -39,3 +50,14 @@ def fixtures_stay_untouched() -> Iterator[None]:
     yield
     changed = [path.name for path, data in before.items() if path.read_bytes() != data]
     assert not changed, f"tests changed fixtures: {changed} (restore them with git checkout)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_shared(folder, what): needs a folder of ../shared (tests/shared.py)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs_shared"):
+        shared_or_skip(*mark.args)

@@ -2,7 +2,7 @@
 
 The real exports and the DXL DTDs sit in ``../shared`` beside the project root, never in
 the project itself. Tests that need them are skipped, with a visible reason, when that
-folder is absent.
+folder is absent, and fail when it is absent under CI (`shared_or_skip`).
 
 Import from a test module as ``from tests.shared import FIXTURES, requires_shared, ...``.
 """
@@ -10,26 +10,44 @@ Import from a test module as ``from tests.shared import FIXTURES, requires_share
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 
 import pytest
+from _pytest.mark import ParameterSet
 from lxml import etree
 
 ROOT: Path = Path(__file__).resolve().parents[1]
-SHARED: Path = ROOT.parent / "shared"
+# DXLTOOLS_SHARED points elsewhere, for runs from a copy of the tree (`make mutation`).
+SHARED: Path = Path(os.environ.get("DXLTOOLS_SHARED") or ROOT.parent / "shared")
 FIXTURES: Path = ROOT / "fixtures"
 REAL_DXL: Path = SHARED / "real-dxl"
 SCHEMAS: Path = SHARED / "dxl-schemas"
 
-requires_shared = pytest.mark.skipif(
-    not REAL_DXL.is_dir(),
-    reason="../shared/real-dxl is absent: real-export tests skipped",
-)
-requires_schemas = pytest.mark.skipif(
-    not SCHEMAS.is_dir(),
-    reason="../shared/dxl-schemas is absent: DTD validation tests skipped",
-)
+# CI always lays out ../shared: there a missing folder means something broke.
+UNDER_CI = bool(os.environ.get("CI"))
+
+
+def shared_or_skip(folder: Path, what: str) -> None:
+    """The one rule for a test that needs a folder of ../shared: it runs when the
+    folder is there; else it is skipped with the reason, or fails under CI."""
+    if folder.is_dir():
+        return
+    reason = f"../shared/{folder.name} is absent: {what}"
+    if UNDER_CI:
+        pytest.fail(f"{reason}; CI always has ../shared, so something broke", pytrace=False)
+    pytest.skip(f"{reason} skipped")
+
+
+# Timing checks (a run in time proportional to its size) are not part of `make
+# test`: timing on a shared machine is luck. DXLTOOLS_TIMED=1 runs them.
+TIMED = bool(os.environ.get("DXLTOOLS_TIMED"))
+timed = pytest.mark.skipif(not TIMED, reason="a timing check: DXLTOOLS_TIMED=1 runs it")
+
+# Marks read by tests/conftest.py, which calls shared_or_skip before the test.
+requires_shared = pytest.mark.needs_shared(REAL_DXL, "real-export tests")
+requires_schemas = pytest.mark.needs_shared(SCHEMAS, "DTD validation tests")
 
 # <!DOCTYPE database SYSTEM 'xmlschemas/domino_9_0_1.dtd'> (either quote, optional PUBLIC id)
 _DOCTYPE = re.compile(
@@ -46,6 +64,14 @@ def real_dxl_files() -> list[Path]:
     if not REAL_DXL.is_dir():
         return []
     return sorted(p for p in REAL_DXL.iterdir() if p.suffix in {".dxl", ".xml"} and p.is_file())
+
+
+def real_dxl_params() -> list[ParameterSet]:
+    """The real exports as parameters marked `requires_shared`; when ../shared is
+    absent, one placeholder, so that the case is skipped (or fails under CI)
+    instead of vanishing, and the fixture cases beside it still run."""
+    found = real_dxl_files() or [REAL_DXL / "absent.dxl"]
+    return [pytest.param(path, marks=requires_shared, id=path.name) for path in found]
 
 
 def fixture_files() -> list[Path]:

@@ -207,43 +207,47 @@ def test_a_broken_config_file_is_one_line_and_exit_2(
 # -- locks -------------------------------------------------------------------------------
 
 HOLD_LOCK = """
-import sys, time
+import sys
 from pathlib import Path
 from dxltools.fs.lock import locked
-target, ready, release = map(Path, sys.argv[1:])
-with locked(target):
-    ready.touch()
-    while not release.exists():
-        time.sleep(0.01)
+with locked(Path(sys.argv[1])):
+    print("ready", flush=True)
+    sys.stdin.read()  # until the test closes our stdin
 """
 
 
 @pytest.fixture
-def lock_holder(tmp_path: Path) -> Iterator[Callable[[Path], Path]]:
-    """Starts a process holding the lock of a file; returns the file that releases it."""
+def lock_holder() -> Iterator[Callable[[Path], Callable[[], None]]]:
+    """Starts a process holding the lock of a file; returns what releases it.
+    Events through pipes (it says "ready"; closing its stdin releases), no polling."""
     holders: list[subprocess.Popen[bytes]] = []
 
-    def hold(target: Path) -> Path:
-        ready, release = tmp_path / "ready", tmp_path / "release"
-        holders.append(
-            subprocess.Popen(
-                [sys.executable, "-c", HOLD_LOCK, str(target), str(ready), str(release)]
-            )
+    def release(holder: subprocess.Popen[bytes]) -> None:
+        assert holder.stdin is not None
+        if not holder.stdin.closed:
+            holder.stdin.close()
+
+    def hold(target: Path) -> Callable[[], None]:
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, str(target)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
-        while not ready.exists():
-            assert time.monotonic() < deadline, "the lock holder did not start"
-            time.sleep(0.01)
-        return release
+        holders.append(holder)
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == b"ready\n", "the lock holder did not start"
+        return functools.partial(release, holder)
 
     yield hold
-    (tmp_path / "release").touch()
     for holder in holders:
+        release(holder)
         holder.wait(timeout=30)
+        assert holder.stdout is not None
+        holder.stdout.close()
 
 
 def test_no_wait_fails_clearly_while_another_run_holds_the_file(
-    tmp_path: Path, lock_holder: Callable[[Path], Path]
+    tmp_path: Path, lock_holder: Callable[[Path], Callable[[], None]]
 ) -> None:
     target = copy(NAMES, tmp_path / "exports" / "names.dxl")
     before = file_state(target)
@@ -256,7 +260,7 @@ def test_no_wait_fails_clearly_while_another_run_holds_the_file(
 
 
 def test_a_second_run_waits_for_the_first(
-    tmp_path: Path, lock_holder: Callable[[Path], Path]
+    tmp_path: Path, lock_holder: Callable[[Path], Callable[[], None]]
 ) -> None:
     target = copy(NAMES, tmp_path / "exports" / "names.dxl")
     before = file_state(target)
@@ -266,10 +270,13 @@ def test_a_second_run_waits_for_the_first(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    time.sleep(1.0)
+    assert waiting.stderr is not None
+    # The event, not a guess at how long it takes: the run says it is waiting.
+    said = waiting.stderr.readline().decode("utf-8")
+    assert said == f"{target}: waiting for another dxltools run to finish with it\n"
     assert waiting.poll() is None, "the second run did not wait for the lock"
     assert file_state(target) == before
-    release.touch()
+    release()
     _, stderr = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, stderr
     assert target.read_bytes() == expected(NAMES)

@@ -1,6 +1,6 @@
 """Faults during an in-place run: a full disk, a folder that refuses new files, a
 file another program writes meanwhile, symbolic links, modes and owners, and
-SIGKILL at random moments of a batch.
+SIGKILL at every step of a batch that writes.
 
 The rule in every case: each file is either as it was or fully rewritten,
 never partial; the error is one line; no temporary file outlives the next run.
@@ -12,12 +12,9 @@ import errno
 import io
 import json
 import os
-import random
 import shutil
 import signal
 import stat
-import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +31,6 @@ from tests.clitools import (
     NAMES,
     copy,
     dxltools,
-    dxltools_command,
     error_line,
     expected,
     file_state,
@@ -164,7 +160,7 @@ def test_a_read_only_folder_is_one_clear_error_and_the_file_is_untouched(
     def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr("tempfile.mkstemp", mkstemp)
+    monkeypatch.setattr("dxltools.fs.atomic._create", mkstemp)
     result = _in_place(target)
     monkeypatch.undo()
     assert result.exit_code == 2
@@ -201,9 +197,10 @@ def _edited_by_another_program(data: bytes) -> bytes:
 
 def _writes_in_place(path: Path) -> None:
     """Same size, new bytes, new modification time (what an editor's save may do)."""
-    data = path.read_bytes()
-    time.sleep(0.01)
+    data, status = path.read_bytes(), path.stat()
     path.write_bytes(_edited_by_another_program(data))
+    later = status.st_mtime_ns + 1_000_000_000  # a new time, set rather than waited for
+    os.utime(path, ns=(later, later))
 
 
 def _replaces_keeping_time(path: Path) -> None:
@@ -344,11 +341,14 @@ def test_stale_temporaries_of_another_file_are_left_alone(tmp_path: Path) -> Non
     assert theirs.exists()
 
 
-# -- SIGKILL at random moments -------------------------------------------------------------
+# -- SIGKILL at every moment that matters ----------------------------------------------------
+#
+# No timing: the run is killed from inside, by a hook on os.fsync and os.replace
+# (every step of the atomic write), before the first such call, the second, ...
+# up to the last, in a forked copy of the command that is its own process group.
 
-PERSON_COPIES = 2500  # about 2 MB per file
+PERSON_COPIES = 50
 FILES = 4
-SEEDS = range(5)
 
 
 def _big_export() -> bytes:
@@ -368,13 +368,38 @@ def batch() -> tuple[bytes, bytes]:
     return old, result.stdout_bytes
 
 
-def _start(folder: Path, jobs: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [dxltools_command(), *COEX, "-i", "-q", "-j", str(jobs), str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group: the kill takes every worker
-    )
+def _run_killed_at(folder: Path, jobs: int, point: int | None, counted: Path) -> int:
+    """The command on `folder` in a forked child, killed (its whole process group)
+    just before its `point`-th fsync or replace; None: not killed. Writes the
+    number of such calls to `counted`; returns the child's wait status."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        status = 70
+        try:
+            os.setsid()
+            calls = [0]
+
+            def hooked(real: Callable[..., Any]) -> Callable[..., Any]:
+                def call(*args: Any, **kwargs: Any) -> Any:
+                    if calls[0] == point:
+                        os.killpg(0, signal.SIGKILL)
+                    calls[0] += 1
+                    return real(*args, **kwargs)
+
+                return call
+
+            os.fsync = hooked(os.fsync)
+            os.replace = hooked(os.replace)
+            from dxltools.cli.main import cli
+
+            try:
+                cli([*COEX, "-i", "-q", "-j", str(jobs), str(folder)], standalone_mode=True)
+            except SystemExit as done:
+                status = done.code if isinstance(done.code, int) else 1
+            counted.write_text(str(calls[0]))
+        finally:
+            os._exit(status)
+    return os.waitpid(pid, 0)[1]
 
 
 def _states(paths: list[Path], old: bytes, new: bytes) -> list[str]:
@@ -386,34 +411,38 @@ def _states(paths: list[Path], old: bytes, new: bytes) -> list[str]:
     return found
 
 
-@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
-def test_sigkill_at_random_moments_leaves_every_file_old_or_new(
-    batch: tuple[bytes, bytes], tmp_path: Path
+def _fresh(folder: Path, old: bytes) -> list[Path]:
+    folder.mkdir()
+    paths = [folder / f"export {n}.dxl" for n in range(FILES)]
+    for path in paths:
+        path.write_bytes(old)
+    return paths
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kills a forked copy of the command")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigkill_at_every_step_leaves_every_file_old_or_new(
+    batch: tuple[bytes, bytes], tmp_path: Path, jobs: int
 ) -> None:
     old, new = batch
-    # How long a whole batch takes here, so that the kills land inside it.
-    timing = tmp_path / "timing"
-    timing.mkdir()
-    for n in range(FILES):
-        (timing / f"export {n}.dxl").write_bytes(old)
-    start = time.monotonic()
-    assert _start(timing, 1).wait(timeout=120) == 0
-    whole = time.monotonic() - start
+    counted = tmp_path / "calls"
+    # A whole run in one process first, to count its steps. (With -j 2 each
+    # worker counts its own, so a late point may be one no worker reaches.)
+    whole = _fresh(tmp_path / "whole", old)
+    assert _run_killed_at(tmp_path / "whole", 1, None, counted) == 0
+    assert _states(whole, old, new) == ["new"] * FILES
+    steps = int(counted.read_text())
+    assert steps >= FILES  # at least one replace a file
     interrupted = 0
-    for seed in SEEDS:
-        rng = random.Random(seed)
-        folder = tmp_path / f"seed-{seed}"
-        folder.mkdir()
-        paths = [folder / f"export {n}.dxl" for n in range(FILES)]
-        for path in paths:
-            path.write_bytes(old)
-        process = _start(folder, jobs=1 + seed % 2)
-        time.sleep(rng.uniform(0.1, 0.95) * whole)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+    for point in range(steps):
+        folder = tmp_path / f"killed-{point}"
+        paths = _fresh(folder, old)
+        status = _run_killed_at(folder, jobs, point, counted)
+        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        assert killed or (jobs > 1 and status == 0), status
         interrupted += "old" in _states(paths, old, new)
         again = dxltools([*COEX, "-i", "-q", str(folder)])
         assert again.returncode == 0, again.stderr
         assert _states(paths, old, new) == ["new"] * FILES
         assert _leftovers(folder) == []
-    assert interrupted, "every run finished before its kill: the delays are too long"
+    assert interrupted, "no kill left a file unwritten"

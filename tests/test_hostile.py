@@ -48,6 +48,7 @@ from tests.hostile import (
     watchdog,
     with_doctype,
 )
+from tests.shared import timed
 
 FUZZ = bool(os.environ.get("DXLTOOLS_FUZZ"))
 MB = 1_000_000
@@ -458,9 +459,7 @@ NESTED_DOMAIN = unselected(A_DOMAIN_DOCUMENT)
 def test_a_document_inside_another_is_never_edited(env: Env, tmp_path: Path) -> None:
     path, data = _hostile_file(Case("nested", NESTED_DOMAIN, "oooo"), env, tmp_path)
     result = invoke(["run", "remove-document-access", "-i", str(path)])
-    if result.exit_code == 2:  # refused: as good as untouched
-        assert path.read_bytes() == data
-        return
+    # Read as a Person document's content, passed over whole: the run goes on.
     assert result.exit_code == 0, result.stderr
     changed = changed_notes(data, path.read_bytes())
     assert {unid_of(new) for _, _, new in changed} == set(BTEX_UNIDS)
@@ -469,7 +468,9 @@ def test_a_document_inside_another_is_never_edited(env: Env, tmp_path: Path) -> 
 def test_a_document_inside_another_is_not_audited(env: Env, tmp_path: Path) -> None:
     path, _ = _hostile_file(Case("nested", NESTED_DOMAIN, "oooo"), env, tmp_path)
     result = invoke(["audit", str(path)])
-    assert result.exit_code == 2 or result.stdout.startswith("BTEx: 2 documents"), result.stdout
+    # The two BTEx documents of names.dxl and their problems (exit 1), not a third.
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout.startswith("BTEx: 2 documents"), result.stdout
 
 
 # -- memory: expansion never happens -------------------------------------------------------
@@ -561,6 +562,7 @@ def test_a_huge_text_value_is_rewritten_in_bounded_memory(
     assert found.peak_mb < baseline_mb + 12 * HUGE_VALUE / MB, f"{found.peak_mb:.0f} MB"
 
 
+@timed
 def test_a_large_note_the_agent_skips_costs_time_in_proportion_to_its_size() -> None:
     # Linear: 4x the time for 4x the size; the quadratic walk takes 9x here.
     small, large = _seconds(in_unselected(b"x" * 6 * MB)), _seconds(in_unselected(b"x" * 24 * MB))
@@ -597,7 +599,10 @@ def test_an_error_far_along_one_line_names_line_1_and_its_column(tmp_path: Path)
     path.write_bytes(data[:cut] + b"<document form='Person'")
     result = invoke([*COEX, "-i", str(path)])
     assert result.exit_code == 2
-    assert f"{path}:1:{cut + 1}: truncated input" in error_line(result.stderr)
+    # The exact walk's error (skimming hands the unfinished tag over to it): the
+    # column where the tag's attributes start, just after `<document`.
+    column = cut + 1 + len(b"<document")
+    assert f"{path}:1:{column}: truncated input: a tag is never closed" in error_line(result.stderr)
 
 
 # -- duplicates and size: handled, in time proportional to size -------------------------------
@@ -658,6 +663,7 @@ def test_duplicate_unids_are_all_edited_and_validate_reports_them(tmp_path: Path
     assert report.stdout.count("duplicate-unid") == 3
 
 
+@timed
 def test_duplicate_unids_cost_time_in_proportion() -> None:
     _linear(_with_btex_copies, 500)
 
@@ -674,6 +680,7 @@ def test_a_document_with_10_000_items_is_edited(tmp_path: Path) -> None:
     assert b"DocumentAccess" not in edited and b"<item name='$Readers'" in edited
 
 
+@timed
 def test_items_cost_time_in_proportion() -> None:
     _linear(
         lambda n: _with_items(
@@ -703,6 +710,7 @@ def test_an_item_with_100_000_values_is_kept_byte_for_byte(tmp_path: Path) -> No
     assert shown.exit_code == 0, shown.stderr
 
 
+@timed
 def test_values_cost_time_in_proportion() -> None:
     _linear(_many_values, 25_000)
 

@@ -6,13 +6,13 @@ import errno
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import dxltools.fs.lock
 from dxltools.errors import LockError
 from dxltools.fs.files import find_inputs
 from dxltools.fs.lock import (
@@ -83,7 +83,7 @@ def holder(target: Path, tmp_path: Path) -> Iterator[Holder]:
 
 
 def test_the_lock_file_sits_hidden_beside_the_file(target: Path) -> None:
-    assert lock_path(target) == target.with_name(f".names.dxl{LOCK_SUFFIX}")
+    assert lock_path(target) == target.parent / ".names.dxl.dxltools-lock"  # as DECISIONS says
 
 
 def test_a_second_run_with_no_wait_fails_clearly(target: Path, holder: Holder) -> None:
@@ -111,7 +111,7 @@ def test_a_second_run_waits_until_the_first_releases(
 
     def waiting() -> None:
         # The first run may release only once this run is known to be waiting.
-        waits.append(time.monotonic())
+        waits.append(0.0)
         holder.release()
 
     with locked(target, on_wait=waiting), log.open("a") as out:
@@ -120,11 +120,30 @@ def test_a_second_run_waits_until_the_first_releases(
     assert log.read_text().splitlines() == ["first run releases", "second run has the lock"]
 
 
-def test_waiting_gives_up_after_the_timeout(target: Path, holder: Holder) -> None:
-    started = time.monotonic()
+class FakeClock:
+    """Time that passes only when the code sleeps: no real waiting, no timing."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_waiting_gives_up_after_the_timeout(
+    target: Path, holder: Holder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(dxltools.fs.lock, "time", clock)
     with pytest.raises(LockError) as caught, locked(target, timeout=0.3):
         pytest.fail("the lock was taken twice")
-    assert time.monotonic() - started >= 0.3
+    # Polls 10 ms doubling, the last one cut to what is left of the 0.3 s.
+    assert clock.sleeps == pytest.approx([0.01, 0.02, 0.04, 0.08, 0.15])
     assert str(caught.value) == (
         f"{target}: file is still locked by another dxltools run after 0.3 s"
     )

@@ -21,7 +21,7 @@ from dxltools.errors import DxlError
 from dxltools.rewrite import parts as parts_module
 from dxltools.rewrite.stream import RewriteReport, rewrite_file
 from tests.clitools import COEX, FOREIGN, NAMES, copy, invoke, leftover_temporaries
-from tests.shared import fixture_files, real_dxl_files
+from tests.shared import fixture_files, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
 
 pytestmark = pytest.mark.skipif(not parts_module.can_fork(), reason="parts need fork()")
@@ -94,7 +94,7 @@ def _assert_same_as_one_pass(path: Path, tmp: Path, parts: int, agent: str) -> N
 @pytest.mark.parametrize("agent", sorted(AGENTS))
 @pytest.mark.parametrize("parts", [2, 3, 7])
 @pytest.mark.parametrize(
-    "path", fixture_files() + real_dxl_files(), ids=lambda path: Path(path).name
+    "path", [*fixture_files(), *real_dxl_params()], ids=lambda path: Path(path).name
 )
 def test_fixtures_and_real_exports_cut_in_parts(
     path: Path, parts: int, agent: str, tmp_path: Path, small_parts: list[bool]
@@ -107,9 +107,23 @@ def test_fixtures_and_real_exports_cut_in_parts(
 @pytest.mark.parametrize("agent", sorted(AGENTS))
 @pytest.mark.parametrize("path", [NAMES, FOREIGN], ids=lambda path: path.name)
 def test_cuts_before_every_note_start_even_where_none_can_be(
-    path: Path, agent: str, tmp_path: Path, cut_everywhere: None
+    path: Path, agent: str, tmp_path: Path, cut_everywhere: None, small_parts: list[bool]
 ) -> None:
     _assert_same_as_one_pass(path, tmp_path, 2, agent)
+    # Neither fixture has a comment or CDATA section: every cut is a boundary,
+    # so the parts did the work.
+    assert small_parts[-1]
+
+
+def test_a_cut_inside_a_comment_falls_back_to_one_pass(
+    tmp_path: Path, cut_everywhere: None, small_parts: list[bool]
+) -> None:
+    data = NAMES.read_bytes()
+    first = data.index(b"<document ")
+    commented = tmp_path / "commented.dxl"
+    commented.write_bytes(data[:first] + b"<!-- <document form='X'> -->\n" + data[first:])
+    _assert_same_as_one_pass(commented, tmp_path, 2, "coexistence-readers")
+    assert not small_parts[-1]  # the cut in the comment is no boundary: one pass
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
@@ -131,7 +145,7 @@ def test_a_failing_part_falls_back_to_one_pass(
     tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = parts_module._rewrite_part
-    started: list[int] = []
+    started: list[bool] = []
 
     def second_part_dies(job: Any, index: int) -> Any:
         if index == 1:
@@ -139,14 +153,15 @@ def test_a_failing_part_falls_back_to_one_pass(
         return real(job, index)
 
     def counted(*args: Any, **kwargs: Any) -> Any:
-        started.append(1)
-        return real_in_parts(*args, **kwargs)
+        outcome = real_in_parts(*args, **kwargs)
+        started.append(outcome is not None)
+        return outcome
 
     real_in_parts = parts_module.rewrite_in_parts
     monkeypatch.setattr(parts_module, "_rewrite_part", second_part_dies)
     monkeypatch.setattr(parts_module, "rewrite_in_parts", counted)
     _assert_same_as_one_pass(NAMES, tmp_path, 3, "coexistence-readers")
-    assert started  # the parts were tried
+    assert started and not started[-1]  # the parts were tried, gave up: one pass did it
 
 
 def test_bad_input_gives_the_error_of_one_pass(tmp_path: Path, small_parts: None) -> None:

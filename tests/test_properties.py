@@ -3,6 +3,7 @@ idempotent agents and actions, and a model of Notes item semantics."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import attrs
@@ -25,9 +26,16 @@ from dxltools.agents import load_agent
 from dxltools.dxl.model import ItemFlags, Text, TextList, parse_note
 from dxltools.dxl.scan import SegmentKind
 from dxltools.edit.edits import add_names, remove_item, remove_names, set_item
-from dxltools.names import canonicalize, name_key
 from dxltools.rewrite.stream import RewriteResult
-from tests.strategies import GenFile, GenNote, domain_notes, dxl_files, item_names, text_values
+from tests.strategies import (
+    GenFile,
+    GenItem,
+    GenNote,
+    domain_notes,
+    dxl_files,
+    item_names,
+    text_values,
+)
 
 SERVERS = {"servers_group": "AcmeMailServers", "admins_group": "LocalDomainAdmins"}
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -53,6 +61,25 @@ def note_spans(data: bytes) -> list[bytes]:
 
 def assert_well_formed(data: bytes) -> None:
     etree.fromstring(data, PARSER)
+
+
+def without_items(note: GenNote, removed: Sequence[GenItem]) -> bytes:
+    """The note's bytes with `removed` taken out by hand, as DECISIONS.md says: an
+    item goes with the white space before it when that white space holds a line
+    break; every other byte (comments, white space, the header) stays."""
+    xml, cursor, spans = note.xml, 0, []
+    for item in note.items:
+        start = xml.index(item.xml, cursor)  # no comment holds a whole item
+        cursor = start + len(item.xml)
+        if item in removed:
+            spans.append((start, cursor))
+    for start, end in reversed(spans):
+        space = start
+        while space > 0 and xml[space - 1] in " \t\r\n":
+            space -= 1
+        cut = space if "\n" in xml[space:start] else start
+        xml = xml[:cut] + xml[end:]
+    return xml.encode()
 
 
 # -- the engine (issue 2) --------------------------------------------------------------
@@ -99,6 +126,7 @@ def test_removing_an_item_changes_only_its_bytes(generated: GenFile, data: st.Da
         assert [note.item_bytes(item) for item in note.items] == [
             item.xml.encode() for item in kept
         ]
+        assert new == without_items(gen, targeted)  # and the bytes between the items
     # Outside the notes nothing moved.
     outside = [s.data for s in scan_bytes(generated.data) if s.kind is not SegmentKind.NOTE]
     assert outside == [s.data for s in scan_bytes(result.data) if s.kind is not SegmentKind.NOTE]
@@ -110,23 +138,50 @@ def test_replace_and_insert_keep_other_items(
 ) -> None:
     assume(generated.notes)
     index = data.draw(st.integers(0, len(generated.notes) - 1))
-    unid = generated.notes[index].unid
+    target = generated.notes[index]
     new = NewItem(name, (value,), ItemFlags(names=True))
 
+    seen = []  # notes come in file order; a generated note may have no UNID
+
     def edit(note: Note) -> Sequence[Change]:
-        if note.unid != unid and len(generated.notes) > 1 and note.items:
+        seen.append(note)
+        if len(seen) - 1 != index:
             return []
         return [ReplaceItem(note.items[0], new)] if note.items else [InsertItem(new)]
 
     result = rewrite_bytes(generated.data, edit)
     assert_well_formed(result.data)
-    for old, new_note in zip(parsed_notes(generated.data), parsed_notes(result.data), strict=True):
-        old_bytes = [old.item_bytes(item) for item in old.items[1:]]
-        new_bytes = [new_note.item_bytes(item) for item in new_note.items]
-        assert all(item in new_bytes for item in old_bytes)
-        if old.data != new_note.data:
-            written = [item for item in new_note.items if item.name == name]
-            assert any(item.texts == (value,) for item in written)
+    before, after = note_spans(generated.data), note_spans(result.data)
+    assert len(before) == len(after) == len(generated.notes)
+    for old_bytes, new_bytes, gen in zip(before, after, generated.notes, strict=True):
+        if gen is not target:
+            assert new_bytes == old_bytes
+            continue
+        note = parse_note(new_bytes)
+        # Every other item, in order, duplicates and all, byte for byte.
+        assert [note.item_bytes(item) for item in note.items[1:]] == [
+            item.xml.encode() for item in gen.items[1:]
+        ]
+        (written, *_) = note.items
+        assert (written.name, written.texts, written.flags.names) == (name, (value,), True)
+        # Outside the written item (and, for an insert, the line break before
+        # it), the note's bytes are the old ones.
+        rest = new_bytes.replace(note.item_bytes(written), b"", 1)
+        if gen.items:
+            assert rest == gen.xml.replace(gen.items[0].xml, "", 1).encode()
+        else:
+            # One line break and indentation (seen from wherever the two agree).
+            assert re.fullmatch(rb"[ \t\r]*\n[ \t\r]*", inserted(old_bytes, rest)), rest
+
+
+def inserted(old: bytes, new: bytes) -> bytes:
+    """The bytes `new` has in one place more than `old` (asserted to be so)."""
+    same = 0
+    while same < len(old) and old[same] == new[same]:
+        same += 1
+    extra = new[same : same + len(new) - len(old)]
+    assert new[:same] + extra + old[same:] == new
+    return extra
 
 
 # -- agents and actions (issue 3) ------------------------------------------------------
@@ -167,13 +222,25 @@ def is_selected(note: Note) -> bool:
 def test_remove_document_access_leaves_no_such_item(generated: GenFile) -> None:
     result = run("remove-document-access", generated.data)
     assert result is not None
-    for old, new in zip(parsed_notes(generated.data), parsed_notes(result.data), strict=True):
+    pairs = zip(parsed_notes(generated.data), parsed_notes(result.data), strict=True)
+    for (old, new), gen in zip(pairs, generated.notes, strict=True):
         if is_selected(old):
             assert not new.items_named("DocumentAccess")
             untouched = [old.item_bytes(i) for i in old.items if not i.is_named("DocumentAccess")]
             assert [new.item_bytes(i) for i in new.items] == untouched
+            removed = [i for i in gen.items if i.name.casefold() == "documentaccess"]
+            assert new.data == without_items(gen, removed)  # the bytes between items too
         else:
             assert new.data == old.data
+
+
+# The canonical form of each server domain_notes() writes, by hand.
+CANONICAL = {
+    "CN=DominoCoex1/O=Acme": "CN=DominoCoex1/O=Acme",
+    "DominoCoex2/Acme": "CN=DominoCoex2/O=Acme",
+    "CN=Gateway/OU=Mail/O=Acme": "CN=Gateway/OU=Mail/O=Acme",
+    "CN=Grüße & Co/O=Acme": "CN=Grüße & Co/O=Acme",
+}
 
 
 @given(dxl_files(domain_notes()))
@@ -181,7 +248,8 @@ def test_coexistence_readers_sets_exactly_the_three_names(generated: GenFile) ->
     result = run("coexistence-readers", generated.data, **SERVERS)
     assume(result is not None)
     assert result is not None
-    for old, new in zip(parsed_notes(generated.data), parsed_notes(result.data), strict=True):
+    pairs = zip(parsed_notes(generated.data), parsed_notes(result.data), strict=True)
+    for (old, new), gen in zip(pairs, generated.notes, strict=True):
         if not is_selected(old):
             assert new.data == old.data
             continue
@@ -189,14 +257,15 @@ def test_coexistence_readers_sets_exactly_the_three_names(generated: GenFile) ->
         (readers,) = new.items_named("$Readers")
         assert readers.flags.readers and readers.flags.summary is not False
         server = next(
-            canonicalize(v)
+            v
             for name in ("CalendarServer", "MailServer")
-            for item in old.items_named(name)
-            for v in item.texts
+            for item in gen.items
+            if item.name == name
+            for v in item.values
             if v.strip()
         )
-        expected = {name_key(n) for n in ("AcmeMailServers", "LocalDomainAdmins", server)}
-        assert {name_key(v) for v in readers.texts} == expected
+        # Rewritten (no generated $Readers holds AcmeMailServers) in this order.
+        assert readers.texts == ("AcmeMailServers", "LocalDomainAdmins", CANONICAL[server])
         targeted = ("DocumentAccess", "$Readers")
         kept = [old.item_bytes(i) for i in old.items if not any(i.is_named(t) for t in targeted)]
         assert [new.item_bytes(i) for i in new.items if not i.is_named("$Readers")] == kept
@@ -235,10 +304,11 @@ def test_every_action_is_idempotent(
 class ModelItem:
     name: str
     values: tuple[str, ...]
+    xml: str | None = None  # the item's markup while no operation has rewritten it
 
 
 def model_of(note: GenNote) -> list[ModelItem]:
-    return [ModelItem(item.name, item.values) for item in note.items]
+    return [ModelItem(item.name, item.values, item.xml) for item in note.items]
 
 
 def model_remove(items: list[ModelItem], name: str) -> list[ModelItem]:
@@ -288,6 +358,9 @@ def test_remove_and_replace_agree_with_a_model_of_notes(
     got = [(item.name.casefold(), item.texts) for item in result.items]
     want = [(item.name.casefold(), item.values) for item in expected]
     assert [name for name, _ in got] == [name for name, _ in want]
-    for (_, texts), (_, wanted), item in zip(got, want, result.items, strict=True):
-        if isinstance(item.value, Text | TextList):
-            assert texts == wanted
+    for model, item in zip(expected, result.items, strict=True):
+        if model.xml is not None:  # never rewritten: its bytes, whatever its kind
+            assert result.item_bytes(item) == model.xml.encode()
+        else:  # written by set-item: text, with the values set
+            assert isinstance(item.value, Text | TextList)
+            assert item.texts == model.values

@@ -31,9 +31,8 @@ from tests.shared import (
     dtd_errors,
     dtd_path_for,
     fixture_files,
-    real_dxl_files,
+    real_dxl_params,
     requires_schemas,
-    requires_shared,
 )
 
 NAMES = FIXTURES / "names.dxl"
@@ -67,8 +66,7 @@ def notes_by_unid(data: bytes) -> dict[str, bytes]:
     return found
 
 
-@requires_shared
-@pytest.mark.parametrize("path", real_dxl_files() + fixture_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*real_dxl_params(), *fixture_files()], ids=lambda p: p.name)
 def test_a_run_that_changes_nothing_returns_the_input_bytes(path: Path) -> None:
     data = path.read_bytes()
     result = rewrite_bytes(data, no_change)

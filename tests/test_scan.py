@@ -9,16 +9,15 @@ import pytest
 
 from dxltools.dxl.scan import Scanner, SegmentKind, element_layout, scan_bytes
 from dxltools.errors import DxlError, DxlSyntaxError, NotDxlError, UnsupportedInputError
-from tests.shared import FIXTURES, fixture_files, real_dxl_files, requires_shared
+from tests.shared import FIXTURES, fixture_files, real_dxl_params
 
-INPUTS = real_dxl_files() + fixture_files()
+INPUTS = [*real_dxl_params(), *fixture_files()]
 
 
 def segments_in_chunks(data: bytes, chunk_size: int) -> list[object]:
     return list(Scanner(io.BytesIO(data), "t.dxl", chunk_size=chunk_size).segments())
 
 
-@requires_shared
 @pytest.mark.parametrize("path", INPUTS, ids=lambda path: path.name)
 def test_segments_cover_every_byte_in_order(path: Path) -> None:
     data = path.read_bytes()
@@ -29,7 +28,6 @@ def test_segments_cover_every_byte_in_order(path: Path) -> None:
     assert any(segment.kind is SegmentKind.NOTE for segment in segments)
 
 
-@requires_shared
 @pytest.mark.parametrize("path", INPUTS, ids=lambda path: path.name)
 @pytest.mark.parametrize("chunk_size", [1, 7, 64, 4096])
 def test_chunk_size_does_not_change_the_split(path: Path, chunk_size: int) -> None:

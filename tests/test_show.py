@@ -30,7 +30,7 @@ from dxltools.show.summary import (
     show_stream,
     summarize_note,
 )
-from tests.shared import FIXTURES, REAL_DXL, real_dxl_files, requires_shared
+from tests.shared import FIXTURES, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
 
 NAMES = FIXTURES / "names.dxl"
@@ -544,10 +544,7 @@ def test_every_generated_note_is_shown_with_its_readers_and_authors(file: GenFil
         assert line.startswith(f"gen.dxl:{summary.line}:")
 
 
-@requires_shared
-@pytest.mark.parametrize(
-    "path", real_dxl_files() or [REAL_DXL / "absent.dxl"], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", real_dxl_params(), ids=lambda p: p.name)
 def test_every_real_export_is_shown(path: Path) -> None:
     status, out, err = show(path)
     assert (status, err) == (0, [])

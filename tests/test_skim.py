@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dxltools.dxl.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes, scan_bytes
-from tests.shared import fixture_files, real_dxl_files
+from tests.shared import fixture_files, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
 
 FORM_SETS = [frozenset({"Domain"}), frozenset({"domain", "Person"}), frozenset(), frozenset({"X"})]
@@ -53,7 +53,7 @@ def test_skimming_agrees_with_the_exact_walk(
     assert_agrees(generated.data, Interest(forms), chunk_size)
 
 
-@pytest.mark.parametrize("path", real_dxl_files() + fixture_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*real_dxl_params(), *fixture_files()], ids=lambda p: p.name)
 @pytest.mark.parametrize("forms", FORM_SETS, ids=lambda f: ",".join(sorted(f)) or "none")
 def test_skimming_real_exports_and_fixtures(path: object, forms: frozenset[str]) -> None:
     from pathlib import Path

@@ -120,7 +120,19 @@ NOTE_START_RE = re.compile(rb"<(?:document|note)(?=[\s/>])")
 _DOCUMENT_START_RE = re.compile(rb"<document[\s/>]")
 _RAW_NOTE_START_RE = re.compile(rb"<note[\s/>]")
 _NOTE_END_RE = re.compile(rb"</(?:document|note)\s*>")
-_ATTRIBUTES = rb"""(?:[^>"']|"[^"]*"|'[^']*')*?"""
+# A start tag skimming may pass over, in parts: attributes other than `form`,
+# each quoted, no '<' (which would end the tag for skimming, not for the walk).
+_XML_SPACE = rb"[ \t\r\n]++"
+_EQUALS = rb"[ \t\r\n]*+=[ \t\r\n]*+"
+_OTHER_ATTRIBUTES = (
+    rb"(?:"
+    + _XML_SPACE
+    + rb"(?!form"
+    + _EQUALS
+    + rb")[A-Za-z_:][-\w.:]*+"
+    + _EQUALS
+    + rb"""(?:'[^'<]*+'|"[^"<]*+"))*+"""
+)
 _SAFE_NAME_RE = re.compile(r"[A-Za-z0-9 _.$()/+-]+")
 _TAG_OVERLAP = 64  # a tag cut by the end of a read is searched again from this far back
 
@@ -152,15 +164,18 @@ class Interest:
     def skimmer(self, root: str) -> re.Pattern[bytes] | None:
         """Finds, in one regex pass, where skimming must stop: a `<document>` of
         interest, any `<note>` (:meth:`matcher` decides), an element of
-        interest, a comment, CDATA section or PI (`<!`, `<?`) or the root's end
-        tag. None when :meth:`matcher` is. (No capturing groups: they would
-        double the cost of trying the pattern at every '<'.)"""
+        interest, a comment, CDATA section or PI (`<!`, `<?`), an element named
+        like the root, or the root's end tag. None when :meth:`matcher` is.
+        (No capturing groups: they would double the cost of trying the pattern
+        at every '<'.)"""
         if self.matcher() is None or not _NAME_RE.fullmatch(root.encode("ascii", "replace")):
             return None
         stops = [
             rb"!",
             rb"\?",
             rb"/" + re.escape(root.encode("ascii")) + rb"[\s>]",
+            # An element named like the root: whose end tag is the root's? The walk knows.
+            re.escape(root.encode("ascii")) + rb"[\s/>]",
             rb"note[\s/>]",
             rb"document" + self._note_rest(),
             *(element[1:] for element in self._elements()),
@@ -168,21 +183,26 @@ class Interest:
         return re.compile(rb"<(?:" + b"|".join(stops) + rb")")
 
     def _note_rest(self) -> bytes:
-        """After `<document` or `<note`: a start tag naming a form of interest, or none."""
-        no_form = rb"(?!" + _ATTRIBUTES + rb"\sform\s*=)"
+        """After `<document` or `<note`: any start tag but a plain one naming a form
+        of no interest. Only a tag skimming reads exactly as the exact walk does
+        (whole, every attribute quoted, one `form`, ASCII) may be passed over;
+        anything else stops skimming and the exact walk decides."""
         if not self.forms:
-            return rb"(?=[\s/>])" + no_form
-        forms = b"|".join(re.escape(form.encode("ascii")) for form in sorted(self.forms))
-        wanted_form = (
-            rb"(?="
-            + _ATTRIBUTES
-            + rb"\sform\s*=\s*(?i:'(?:"
-            + forms
-            + rb")'|\"(?:"
-            + forms
-            + rb")\"))"
+            other_form = rb"'[^'<\x80-\xff]*'|\"[^\"<\x80-\xff]*\""
+        else:
+            forms = b"|".join(re.escape(form.encode("ascii")) for form in sorted(self.forms))
+            other_form = (
+                rb"'(?!(?i:" + forms + rb")')[^'<\x80-\xff]*'"
+                rb"|\"(?!(?i:" + forms + rb")\")[^\"<\x80-\xff]*\""
+            )
+        plain_form = _XML_SPACE + rb"form" + _EQUALS + rb"(?:" + other_form + rb")"
+        return (
+            rb"(?=[\s/>])(?!"
+            + _OTHER_ATTRIBUTES
+            + plain_form
+            + _OTHER_ATTRIBUTES
+            + rb"[ \t\r\n]*/?>)"
         )
-        return rb"(?=[\s/>])(?:" + wanted_form + rb"|" + no_form + rb")"
 
     def _elements(self) -> list[bytes]:
         return [
@@ -245,6 +265,7 @@ class Scanner:
         self._counted = 0
         self._line = 1
         self._line_start = 0
+        self._first_break: bytes | None = None  # the first line break counted
         self._token_patterns: dict[bytes, re.Pattern[bytes]] = {}
         self._encoding = "utf-8"
         self._declared_encoding: str | None = None
@@ -345,6 +366,9 @@ class Scanner:
             return
         begin, finish = self._counted - self._base, position - self._base
         breaks = self._buffer.count(b"\n", begin, finish)
+        if breaks and self._first_break is None:
+            first = self._buffer.find(b"\n", begin, finish)
+            self._first_break = b"\r\n" if first > 0 and self._buffer[first - 1] == 0x0D else b"\n"
         if breaks:
             self._line += breaks
             last = self._buffer.rfind(b"\n", begin, finish)
@@ -604,9 +628,13 @@ class Scanner:
         return (yield from self._children(name, tag_end))
 
     def _first_newline(self, near: int) -> bytes:
-        """The file's line break, judged by the first one in the buffered start of the file."""
+        """The file's line break, judged by its first one: before the root, else in
+        the 4 KB after `near` (never by how much happens to be buffered)."""
+        if self._first_break is not None:
+            return self._first_break
         self._available(near + 4096)
-        first = self._buffer.find(b"\n")
+        begin, end = self._counted - self._base, near + 4096 - self._base
+        first = self._buffer.find(b"\n", begin, end)
         return b"\r\n" if first > 0 and self._buffer[first - 1] == 0x0D else b"\n"
 
     def _check_root(self, name: str, attributes: dict[str, str], position: int) -> None:
@@ -633,11 +661,11 @@ class Scanner:
                 return position  # the end of a part
             if wanted is not None and skimmer is not None and position >= exact_until:
                 position, hit, at = yield from self._skim(skimmer, wanted, position)
-                if hit == "markup":
-                    # A comment, CDATA section or PI: its inside may hold anything,
-                    # so the exact walk takes over until past it.
-                    exact_until = self._markup_end(at)
-                elif hit == "nested":
+                if hit in ("markup", "nested"):
+                    # A comment, CDATA section or PI (its inside may hold anything;
+                    # and the `<!` or `<?` may stand inside a tag, as the exact walk
+                    # reads it), or a tag inside a note: the exact walk takes over
+                    # until past it.
                     exact_until = at + 1
                 elif hit == "stop":  # the last children of a part: walked exactly
                     exact_until = at
@@ -706,6 +734,16 @@ class Scanner:
                 searched = max(position, self._clear_until)
             hit, kind = self._next_hit(skimmer, wanted, searched - self._base)
             at = (hit if hit >= 0 else len(self._buffer)) + self._base
+            if kind == "cut":
+                # A start tag cut by the end of the read: decide once it is whole,
+                # so that what is passed over never depends on where reads end.
+                boundary = self._last_note_start(position, searched, at)
+                if boundary > position:
+                    yield self._skipped(position, boundary)
+                    position = boundary
+                self._clear_from, self._clear_until = position, at
+                self._fill()  # at the end of the input the tag counts as whole
+                continue
             if kind == "wanted" and self._inside_a_note(position, searched, at):
                 return position, "nested", at  # not a child of the root: walk exactly
             if kind in ("wanted", "end"):
@@ -732,7 +770,8 @@ class Scanner:
         self, skimmer: re.Pattern[bytes], wanted: re.Pattern[bytes], index: int
     ) -> tuple[int, str]:
         """Buffer index and kind of the first place from `index` where skimming
-        must stop, or (-1, "")."""
+        must stop, or (-1, ""); kind "cut" for a start tag that the end of the
+        buffer cuts (what the skimmer and `wanted` say of it may change)."""
         while True:
             match = skimmer.search(self._buffer, index)
             if match is None:
@@ -743,6 +782,9 @@ class Scanner:
                 return at, "markup"
             if second == ord("/"):
                 return at, "end"
+            name = _NAME_RE.match(self._buffer, at + 1)
+            if not self._eof and name and not _TAG_REST_RE.match(self._buffer, name.end()):
+                return at, "cut"
             if _RAW_NOTE_START_RE.match(self._buffer, at) and not wanted.match(self._buffer, at):
                 self._raw_note_passed = at + self._base
                 index = at + 1
@@ -781,12 +823,6 @@ class Scanner:
         if self._raw_note_passed >= start:
             notes += len(_RAW_NOTE_START_RE.findall(self._buffer, begin, finish))
         return self._segment(SegmentKind.SKIPPED, start, end, notes=notes)
-
-    def _markup_end(self, position: int) -> int:
-        misc = self._misc_markup(position)
-        if misc is None:  # `<!` that opens no comment or CDATA: the exact walk reports it
-            return position + 2
-        return misc[1]
 
     def layout(self, position: int) -> ElementLayout:
         """Start tag, children and end tag of the element starting at `position`."""

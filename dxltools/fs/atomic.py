@@ -18,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -104,13 +104,32 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+_CREATE = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
+)
+
+
+def _temporary_name(target: Path) -> Path:
+    """A fresh name in `target`'s folder that :func:`remove_stale_temporaries` of
+    `target` recognises."""
+    return target.parent / f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+
+
+def _create(path: Path) -> int | None:
+    """Create `path` (mode 0600, as mkstemp does); None when the name is taken."""
+    try:
+        return os.open(path, _CREATE, 0o600)
+    except FileExistsError:
+        return None
+
+
 def _temporary_beside(target: Path) -> tuple[int, Path]:
-    """A new empty file in `target`'s folder, named so that
-    :func:`remove_stale_temporaries` of `target` recognises it."""
-    handle, name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent
-    )
-    return handle, Path(name)
+    """A new empty file in `target`'s folder, named by :func:`_temporary_name`."""
+    while True:
+        path = _temporary_name(target)
+        handle = _create(path)
+        if handle is not None:
+            return handle, path
 
 
 @contextlib.contextmanager
@@ -131,12 +150,24 @@ def atomic_output(
     real_target = Path(os.path.realpath(target))
     folder = real_target.parent
     name = source or str(target)
+    # The file is made inside the `try` whose `finally` removes it, its name set
+    # before it exists: a termination signal (raised between two bytecodes) then
+    # never leaves a temporary file that nothing removes.
+    temporary_path: Path | None = None
     try:
-        handle, temporary_path = _temporary_beside(real_target)
-    except OSError as error:
-        raise WriteError(f"cannot write in {folder}: {error.strerror}", source=name) from None
-    output = TemporaryOutput(os.fdopen(handle, "w+b"), temporary_path, real_target)
-    try:
+        handle = None
+        while handle is None:
+            temporary_path = _temporary_name(real_target)
+            try:
+                handle = _create(temporary_path)
+            except OSError as error:
+                raise WriteError(
+                    f"cannot write in {folder}: {error.strerror}", source=name
+                ) from None
+            if handle is None:  # the name is another file's: not ours to remove
+                temporary_path = None
+        assert temporary_path is not None  # the loop ends once a file was made
+        output = TemporaryOutput(os.fdopen(handle, "w+b"), temporary_path, real_target)
         with output.stream:
             yield output
             if output.discarded:
@@ -153,8 +184,9 @@ def atomic_output(
             source=name,
         ) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary_path.unlink()
+        if temporary_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                temporary_path.unlink()
 
 
 def _replace(
