@@ -82,7 +82,7 @@ def test_audit_combines_exports_later_ones_win(tmp_path: Path) -> None:
 
 def test_audit_domain_and_domain_type_filters() -> None:
     other = audit_json("--domain", "NoSuchDomain", str(NAMES), status=1)  # warned: no such domain
-    assert other == {"domains": [], "problems": [], "failover": [], "fix": None}
+    assert other == {"domains": [], "problems": [], "failover": [], "fix": None, "skipped": []}
     smtp = invoke(["audit", "--domain-type", "ForeignSMTPDomain", str(NAMES)])
     assert smtp.exit_code == 1
     assert smtp.stdout.startswith("Internet: 1 document")

@@ -82,7 +82,7 @@ def test_the_default_scenarios_before_the_fix() -> None:
             "server": COEX1,
         }
     ]
-    assert set(report) == {"domains", "problems", "failover", "fix"}
+    assert set(report) == {"domains", "problems", "failover", "fix", "skipped"}
 
 
 def test_the_default_scenarios_after_the_fix_survive() -> None:

@@ -48,9 +48,9 @@ def _every_note_start(path: Path, size: int, parts: int, source: str) -> Any:
         found = parts_module.read_prolog(stream, source)
     if found is None:
         return None
-    prolog, floor = found
+    prolog, floor, head = found
     cuts = [m.start() for m in NOTE_START_RE.finditer(path.read_bytes()) if m.start() >= floor]
-    return (prolog, cuts) if cuts else None
+    return (prolog, head, cuts) if cuts else None
 
 
 @pytest.fixture

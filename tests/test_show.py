@@ -322,7 +322,7 @@ def test_json_lists_files_and_notes_with_every_field() -> None:
 def test_json_of_standard_input_and_of_an_empty_selection() -> None:
     status, report, _ = show_json(stdin=SINGLE.read_bytes(), forms=("Person",))
     assert status == 0
-    assert report == {"files": [{"path": "<stdin>", "notes": [], "error": None}]}
+    assert report == {"files": [{"path": "<stdin>", "notes": [], "error": None}], "skipped": []}
 
 
 def test_json_stays_valid_when_files_fail(tmp_path: Path) -> None:

@@ -88,17 +88,27 @@ class _NullOutput:
 
 
 def _with_warnings(report: RewriteReport, run: AgentRun) -> RewriteReport:
+    """The file-level warnings of the agent's run, for a file that holds notes
+    (a design element exported on its own holds none: nothing to warn about)."""
+    if not report.notes_seen:
+        return report
     return attrs.evolve(report, warnings=report.warnings + run.warnings())
 
 
 def apply_agent_to_bytes(
-    data: bytes, agent: Agent, *, source: str = "<bytes>", audit: bool = True
+    data: bytes,
+    agent: Agent,
+    *,
+    source: str = "<bytes>",
+    audit: bool = True,
+    strict: bool = False,
 ) -> RewriteResult:
     """The agent's result on an in-memory export; raises :class:`AuditRefusal`
-    when the result fails the agent's own audit."""
+    when the result fails the agent's own audit. `strict`: the notes passed
+    over unread are checked for well-formedness too."""
     run = agent.start()
     tap = own_audit(agent, source, audit)
-    result = rewrite_bytes(data, run.edit, select=run.wants, source=source, tap=tap)
+    result = rewrite_bytes(data, run.edit, select=run.wants, source=source, tap=tap, strict=strict)
     if result.report.changed and tap is not None:
         tap.check()
     return RewriteResult(result.data, _with_warnings(result.report, run))
@@ -114,12 +124,13 @@ def apply_agent_to_file(
     audit: bool = True,
     on_read: Callable[[int], None] | None = None,
     parts: int = 1,
+    strict: bool = False,
 ) -> RewriteReport:
     """Rewrite the file at `path` with the agent, in place or into `output`,
     atomically (see :func:`dxltools.rewrite_file` for `backup`, `on_read` and
-    `parts`). `check` writes nothing and reports what would change. Either
-    way, a result that fails the agent's own audit raises
-    :class:`AuditRefusal` and nothing is written."""
+    `parts`; `strict` as for :func:`apply_agent_to_bytes`). `check` writes
+    nothing and reports what would change. Either way, a result that fails the
+    agent's own audit raises :class:`AuditRefusal` and nothing is written."""
     source = str(path)
     run = agent.start()
     tap = own_audit(agent, source, audit)
@@ -127,7 +138,13 @@ def apply_agent_to_file(
         with open(path, "rb") as stream:
             reader: IO[bytes] = stream if on_read is None else CountingReader(stream, on_read)
             report = rewrite_stream(
-                reader, _NullOutput(), run.edit, select=run.wants, source=source, tap=tap
+                reader,
+                _NullOutput(),
+                run.edit,
+                select=run.wants,
+                source=source,
+                tap=tap,
+                strict=strict,
             )
         if report.changed and tap is not None:
             tap.check()
@@ -143,5 +160,6 @@ def apply_agent_to_file(
         tap=tap,
         parts=parts,
         keep=(run,) if tap is None else (run, tap),
+        strict=strict,
     )
     return _with_warnings(report, run)

@@ -40,6 +40,7 @@ from dxltools.audit.views import DOCUMENT_ACCESS, DomainDocument, Problem
 from dxltools.dxl.model import Note, NoteItems, note_from_segment, read_items
 from dxltools.dxl.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.dxl.select import NoteHead, by_form
+from dxltools.dxl.wellformed import Checker, checked_segments
 from dxltools.edit.edits import coexistence_server
 from dxltools.fs.files import read_error
 from dxltools.names import canonicalize, name_key
@@ -85,10 +86,12 @@ class Auditor:
         # DomainName of every document of the domain type, chosen or not (casefolded: as written)
         self.domains_seen: dict[str, str] = {}
 
-    def add_stream(self, stream: IO[bytes], source: str = "<input>") -> None:
-        """Read one export from a binary stream, once, in chunks."""
+    def add_stream(self, stream: IO[bytes], source: str = "<input>", strict: bool = False) -> None:
+        """Read one export from a binary stream, once, in chunks. Everything but
+        the inside of the notes the audit passes over unread is checked for
+        well-formedness (:mod:`dxltools.dxl.wellformed`); `strict`: those too."""
         scanner = Scanner(stream, source, interest=INTEREST)
-        for segment in scanner.segments():
+        for segment in checked_segments(scanner, Checker(source, strict=strict)):
             if scanner.prolog is not None:
                 self.add_segment(segment, scanner.prolog, source)
 
@@ -105,15 +108,15 @@ class Auditor:
         elif segment.kind is SegmentKind.ELEMENT and segment.name == "acl":
             self._add_acl(segment, prolog, source)
 
-    def add_bytes(self, data: bytes, source: str = "<bytes>") -> None:
-        self.add_stream(io.BytesIO(data), source)
+    def add_bytes(self, data: bytes, source: str = "<bytes>", strict: bool = False) -> None:
+        self.add_stream(io.BytesIO(data), source, strict)
 
-    def add_file(self, path: str | os.PathLike[str]) -> None:
+    def add_file(self, path: str | os.PathLike[str], strict: bool = False) -> None:
         """Read the export at `path`; an unreadable file is a :class:`DxlError`."""
         source = str(path)
         try:
             with open(path, "rb") as stream:
-                self.add_stream(stream, source)
+                self.add_stream(stream, source, strict)
         except OSError as error:
             raise read_error(error, source) from None
 

@@ -38,7 +38,7 @@ from dxltools.audit.report import AuditReport
 from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
 from dxltools.errors import DxlError, UsageError
 from dxltools.fs.atomic import atomic_output
-from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
+from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin, skip_reason
 from dxltools.rewrite.stream import rewrite_bytes
 
 STDIN_NAME = "<stdin>"
@@ -57,6 +57,8 @@ class AuditOptions:
     exclude: tuple[str, ...] = ()
     down: tuple[str, ...] = ()  # servers to simulate down; none: each coexistence server alone
     html: str | None = None  # also write the report as a page to this file
+    strict: bool = False  # check the notes passed over unread for well-formedness too
+    quiet: bool = False  # no line for a skipped file
 
 
 def _auditor(options: AuditOptions, agent: Agent | None) -> Auditor:
@@ -76,11 +78,18 @@ def _read(item: InputFile) -> bytes:
         raise read_error(error, str(item.path)) from None
 
 
-def _add(auditor: Auditor, agent: Agent | None, data: bytes, source: str) -> None:
+def _add(auditor: Auditor, agent: Agent | None, data: bytes, source: str, strict: bool) -> None:
     if agent is not None:
         run = agent.start()
-        data = rewrite_bytes(data, run.edit, select=run.wants, source=source).data
-    auditor.add_bytes(data, source)
+        data = rewrite_bytes(data, run.edit, select=run.wants, source=source, strict=strict).data
+    auditor.add_bytes(data, source, strict)
+
+
+def _add_file(auditor: Auditor, agent: Agent | None, item: InputFile, strict: bool) -> None:
+    if agent is None:
+        auditor.add_file(item.path, strict)  # streamed: constant memory
+    else:
+        _add(auditor, agent, _read(item), str(item.path), strict)
 
 
 def _fix(
@@ -132,8 +141,10 @@ def _write_page(target: str, model: Mapping[str, Any], context: PageContext) -> 
 
 def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: TextIO) -> int:
     """Audit the inputs (or an agent's result on them) and print the report; with
-    `html`, write the page first (a page that cannot be written is exit 2, no report)."""
+    `html`, write the page first (a page that cannot be written is exit 2, no report).
+    XML that is not DXL, found by a folder walk, is skipped and named."""
     inputs: list[PageInput] = []
+    skipped: list[dict[str, str]] = []
     try:
         agent = load_agent(options.after, options.settings) if options.after else None
         auditor = _auditor(options, agent)
@@ -142,22 +153,30 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
                 _check_page_target(options.html, ())
             data = stdin.read()
             inputs.append(PageInput(STDIN_NAME, len(data)))
-            _add(auditor, agent, data, STDIN_NAME)
+            _add(auditor, agent, data, STDIN_NAME, options.strict)
         else:
             items = find_inputs(options.paths, options.include, options.exclude)
             if options.html is not None:
                 _check_page_target(options.html, items)
             for item in items:
+                try:
+                    _add_file(auditor, agent, item, options.strict)
+                except DxlError as error:
+                    # Not DXL: refused at its root, before anything of it was taken.
+                    reason = skip_reason(item, error)
+                    if reason is None:
+                        raise
+                    skipped.append({"path": str(item.path), "reason": reason})
+                    if not options.quiet:
+                        print(f"{item.path}: skipped: {reason}", file=stderr)
+                    continue
                 inputs.append(PageInput(str(item.path), _size(item.path)))
-                if agent is None:
-                    auditor.add_file(item.path)  # streamed: constant memory
-                else:
-                    _add(auditor, agent, _read(item), str(item.path))
         report = auditor.report(options.down or None)
         fix = _fix(options, auditor, report, agent)
+        extra = {"fix": fix_to_json(fix), "skipped": skipped}
         if options.html is not None:
             # One model for --json and the page: the page says what the JSON says.
-            model = audit_to_json(report, {"fix": fix_to_json(fix)})
+            model = audit_to_json(report, extra)
             context = PageContext(
                 tuple(inputs), dt.datetime.now(dt.UTC), agent.name if agent else None
             )
@@ -184,7 +203,7 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
         status = max(status, EXIT_FOUND)
     if options.json:
         # the failover routes a scenario at a time
-        write_audit_json(report, stdout, {"fix": fix_to_json(fix)})
+        write_audit_json(report, stdout, extra)
     else:
         if agent is not None:
             stdout.write(f"after {agent.name} (nothing written):\n")

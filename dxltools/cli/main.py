@@ -150,6 +150,15 @@ def _file_selection(function: F) -> F:
     )(function)
 
 
+def _strict(function: F) -> F:
+    """--strict, shared by run, show and audit."""
+    return click.option(
+        "--strict",
+        is_flag=True,
+        help="Check the notes passed over unread for well-formedness too (same pass).",
+    )(function)
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dxltools")
 def cli() -> None:
@@ -187,6 +196,7 @@ def cli() -> None:
     is_flag=True,
     help="Skip the agent's own audit of its result (coexistence-readers has one).",
 )
+@_strict
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Every change on stderr.")
 def run(
@@ -205,6 +215,7 @@ def run(
     no_wait: bool,
     progress: bool | None,
     no_audit: bool,
+    strict: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -240,6 +251,7 @@ def run(
         wait=not no_wait,
         progress=progress,
         audit=not no_audit,
+        strict=strict,
     )
     try:
         check_options(options)  # before any work, the folder walks included
@@ -267,12 +279,16 @@ def agents() -> None:
 @click.option("--form", "forms", multiple=True, metavar="FORM", help="Only notes of this form.")
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
 @_file_selection
+@_strict
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def show(
     paths: tuple[str, ...],
     forms: tuple[str, ...],
     as_json: bool,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
 ) -> None:
     """One line per note: form, UNID, domain, servers, readers and authors items."""
     _inputs("show", paths)
@@ -285,6 +301,8 @@ def show(
         json=as_json,
         include=include or config.include,
         exclude=exclude or config.exclude,
+        strict=strict,
+        quiet=quiet,
     )
     _warn_empty(paths, options.include, options.exclude)
     sys.exit(run_show(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
@@ -315,6 +333,8 @@ def show(
     help="Also write the report as a self-contained HTML page to FILE (atomically).",
 )
 @_file_selection
+@_strict
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def audit(
     paths: tuple[str, ...],
     domain: str | None,
@@ -326,6 +346,8 @@ def audit(
     html: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
 ) -> None:
     """Who can read each Foreign Domain document, which one each server uses,
     and where mail and free/busy go when coexistence servers are down.
@@ -355,6 +377,8 @@ def audit(
         exclude=exclude or config.exclude,
         down=down,
         html=html,
+        strict=strict,
+        quiet=quiet,
     )
     _warn_empty(paths, options.include, options.exclude)
     sys.exit(run_audit(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
@@ -367,12 +391,19 @@ def audit(
     metavar="DIR",
     help="Folder holding the DXL DTDs (a Notes install's xmlschemas folder).",
 )
+@click.option(
+    "--dtd",
+    metavar="VERSION|FILE",
+    help="Validate against this DTD (a release such as 10.0.1, found in --dtd-dir, "
+    "or a DTD file) instead of the one the DOCTYPE names.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Only problems, no summary.")
 @_file_selection
 def validate(
     paths: tuple[str, ...],
     dtd_dir: str | None,
+    dtd: str | None,
     as_json: bool,
     quiet: bool,
     include: tuple[str, ...],
@@ -390,6 +421,7 @@ def validate(
     options = ValidateOptions(
         paths=paths,
         dtd_dir=str(Path(dtd_dir)) if dtd_dir else None,
+        dtd=dtd,
         json=as_json,
         include=include or config.include,
         exclude=exclude or config.exclude,

@@ -29,7 +29,7 @@ from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
 from dxltools.cli.progress import Progress
 from dxltools.errors import DxlError, MissingParameterError, UsageError, WriteError
 from dxltools.fs.atomic import numbered_backups, remove_stale_temporaries
-from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
+from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin, skip_reason
 from dxltools.fs.lock import locked
 from dxltools.rewrite.stream import RewriteReport
 
@@ -55,6 +55,7 @@ class RunOptions:
     wait: bool = True  # for the lock of a file another run is writing
     audit: bool = True  # the agent's own [audit] of its result, if it has one
     progress: bool | None = None  # None: when stderr is a terminal
+    strict: bool = False  # check the notes passed over unread for well-formedness too
 
     @property
     def writes_file(self) -> bool:
@@ -82,8 +83,9 @@ class RunOptions:
 
 @attrs.frozen
 class FileOutcome:
-    """What processing one input gave: a report, or an error; plus the bytes
-    meant for stdout (the diff, or the DXL in pipe mode)."""
+    """What processing one input gave: a report, an error, or why it was
+    skipped (found by a folder walk, not DXL); plus the bytes meant for stdout
+    (the diff, or the DXL in pipe mode)."""
 
     source: str
     report: RewriteReport | None = None
@@ -91,6 +93,7 @@ class FileOutcome:
     stdout: bytes = attrs.field(default=b"", repr=False)
     written: bool = False  # a file was written (-i with a change, or -o)
     notices: tuple[str, ...] = ()  # what else happened, for people (an earlier backup kept)
+    skipped: str | None = None  # why it was skipped (a folder walk's XML that is not DXL)
 
 
 # -- one file ----------------------------------------------------------------------------
@@ -106,7 +109,9 @@ def _output_target(options: RunOptions, item: InputFile) -> Path | None:
 def _in_memory(options: RunOptions, agent: Agent, data: bytes, source: str) -> _Rewritten:
     """Rewrite in memory for `--diff` (without -i or -o) and pipe mode.
     Buffering means a bad input never leaves half an export on stdout."""
-    result = apply_agent_to_bytes(data, agent, source=source, audit=options.audit)
+    result = apply_agent_to_bytes(
+        data, agent, source=source, audit=options.audit, strict=options.strict
+    )
     if options.diff:
         return _Rewritten(result.report, unified_diff(data, result.data, source))
     return _Rewritten(result.report, result.data if options.writes_stdout else b"")
@@ -126,7 +131,12 @@ def _rewrite(
     if not options.writes_file:
         if options.check and not options.diff:
             report = apply_agent_to_file(
-                item.path, agent, check=True, audit=options.audit, on_read=hooks.on_read
+                item.path,
+                agent,
+                check=True,
+                audit=options.audit,
+                on_read=hooks.on_read,
+                strict=options.strict,
             )
             return _Rewritten(report)
         data = item.path.read_bytes()
@@ -150,6 +160,7 @@ def _rewrite(
             audit=options.audit,
             on_read=hooks.on_read,
             parts=parts,
+            strict=options.strict,
         )
     diff = unified_diff(before, target.read_bytes(), source) if options.diff else b""
     notices: tuple[str, ...] = ()
@@ -197,6 +208,9 @@ def process_file(
     try:
         done = _rewrite(options, agent, item, hooks, parts)
     except DxlError as error:
+        reason = skip_reason(item, error)
+        if reason is not None:
+            return FileOutcome(source, skipped=reason)
         return FileOutcome(source, error=str(error))
     except OSError as error:
         return FileOutcome(source, error=str(read_error(error, source)))
@@ -308,6 +322,7 @@ class _Reporter:
         self.stdout = stdout
         self.stderr = stderr
         self.results: list[dict[str, Any]] = []
+        self.skipped: list[dict[str, str]] = []
         self.would_change = False
         self.failed = False
 
@@ -317,6 +332,10 @@ class _Reporter:
             print(text, file=self.stderr)
 
     def add(self, outcome: FileOutcome) -> None:
+        if outcome.skipped is not None:
+            self.skipped.append({"path": outcome.source, "reason": outcome.skipped})
+            self.say(f"{outcome.source}: skipped: {outcome.skipped}")
+            return
         self.results.append(report_json(outcome))
         if outcome.stdout:
             self.stdout.write(outcome.stdout)
@@ -359,6 +378,7 @@ class _Reporter:
     def _write_json(self) -> None:
         summary = {
             "files": self.results,
+            "skipped": self.skipped,
             "summary": {
                 "files": len(self.results),
                 "changed": sum(bool(result.get("changed")) for result in self.results),

@@ -26,7 +26,41 @@ from dxltools.errors import DxlSyntaxError, NotDxlError, UnsupportedInputError
 
 DXL_NAMESPACE = "http://www.lotus.com/dxl"
 NOTE_TAGS = frozenset({"document", "note"})
-ROOT_TAGS = frozenset({"database", "document", "note"})
+# The design elements of the DXL DTD (its %design.elements; entity, the same in
+# domino_9_0_1.dtd and domino_10_0_1.dtd): Domino Designer exports each on its own too.
+DESIGN_ELEMENTS = frozenset(
+    {
+        "form",
+        "subform",
+        "page",
+        "frameset",
+        "view",
+        "folder",
+        "sharedfield",
+        "sharedactions",
+        "imageresource",
+        "appletresource",
+        "agent",
+        "webservice",
+        "agentdata",
+        "scriptlibrary",
+        "databasescript",
+        "helpusingdocument",
+        "helpaboutdocument",
+        "dataconnection",
+        "sharedcolumn",
+        "fileresource",
+        "stylesheetresource",
+        "outline",
+        "db2accessview",
+    }
+)
+# Every element the DTD gives the root attributes (%root.attrs;): each may be the
+# root of a DXL file. Only <database> holds notes; a note is its own root; the
+# others are files with no document in them.
+ROOT_TAGS = (
+    frozenset({"database", "acl", "profiledocument", "viewentries"}) | NOTE_TAGS | DESIGN_ELEMENTS
+)
 DEFAULT_CHUNK_SIZE = 1 << 20
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -133,8 +167,10 @@ _OTHER_ATTRIBUTES = (
     + _EQUALS
     + rb"""(?:'[^'<]*+'|"[^"<]*+"))*+"""
 )
+_NOTE_TAG_RE = re.compile(rb"<(/?)(document|note)(?=[\s/>])")
 _SAFE_NAME_RE = re.compile(r"[A-Za-z0-9 _.$()/+-]+")
 _TAG_OVERLAP = 64  # a tag cut by the end of a read is searched again from this far back
+_STOP_LOOKAHEAD = 80  # bytes after a note's end tag that decide whether skimming stops there
 
 
 @attrs.frozen
@@ -165,17 +201,24 @@ class Interest:
         """Finds, in one regex pass, where skimming must stop: a `<document>` of
         interest, any `<note>` (:meth:`matcher` decides), an element of
         interest, a comment, CDATA section or PI (`<!`, `<?`), an element named
-        like the root, or the root's end tag. None when :meth:`matcher` is.
-        (No capturing groups: they would double the cost of trying the pattern
-        at every '<'.)"""
+        like the root, the root's end tag, or a note's end tag followed by
+        something else than a note or the root's end tag. None when
+        :meth:`matcher` is. (No capturing groups: they would double the cost of
+        trying the pattern at every '<'.)"""
         if self.matcher() is None or not _NAME_RE.fullmatch(root.encode("ascii", "replace")):
             return None
+        root_end = rb"/" + re.escape(root.encode("ascii")) + rb"[\s>]"
         stops = [
             rb"!",
             rb"\?",
-            rb"/" + re.escape(root.encode("ascii")) + rb"[\s>]",
+            root_end,
             # An element named like the root: whose end tag is the root's? The walk knows.
             re.escape(root.encode("ascii")) + rb"[\s/>]",
+            # A note's end tag not followed by another note or the root's end tag:
+            # something else stands among the notes (see Scanner._skim).
+            rb"/(?:document|note)[ \t\r\n]*+>[ \t\r\n]*+(?!<(?:(?:document|note)[\s/>]|"
+            + root_end
+            + rb"))",
             rb"note[\s/>]",
             rb"document" + self._note_rest(),
             *(element[1:] for element in self._elements()),
@@ -622,6 +665,10 @@ class Scanner:
             end = tag_end if empty else self._end_of_element(position, name, tag_end)
             yield self._segment(SegmentKind.NOTE, position, end, name, tag_end - position)
             return end
+        if name != "database":  # a design element, the ACL...: one element, no note
+            end = tag_end if empty else self._end_of_element(position, name, tag_end)
+            yield self._segment(SegmentKind.ELEMENT, position, end, name, tag_end - position)
+            return end
         yield self._segment(SegmentKind.ROOT_START, position, tag_end, name, tag_end - position)
         if empty:
             return tag_end
@@ -643,8 +690,9 @@ class Scanner:
             line, column = self._where(position)
             what = f"<{name}>" + (f" in namespace {namespace!r}" if namespace else "")
             raise NotDxlError(
-                f"not a DXL export: root element is {what}, expected <database>, "
-                f"<document> or <note> in namespace {DXL_NAMESPACE!r}",
+                f"not a DXL export: root element is {what}, expected a root of the DXL "
+                f"DTD (<database>, <document>, <note>, a design element...) in namespace "
+                f"{DXL_NAMESPACE!r}",
                 source=self._source,
                 line=line,
                 column=column,
@@ -659,13 +707,18 @@ class Scanner:
         while True:
             if position == self._stop:
                 return position  # the end of a part
-            if wanted is not None and skimmer is not None and position >= exact_until:
+            if (
+                wanted is not None
+                and skimmer is not None
+                and position >= exact_until
+                and self._note_follows(position)  # only notes are passed over unread
+            ):
                 position, hit, at = yield from self._skim(skimmer, wanted, position)
-                if hit in ("markup", "nested"):
+                if hit in ("markup", "nested", "other"):
                     # A comment, CDATA section or PI (its inside may hold anything;
                     # and the `<!` or `<?` may stand inside a tag, as the exact walk
-                    # reads it), or a tag inside a note: the exact walk takes over
-                    # until past it.
+                    # reads it), a tag inside a note, or something else than a note
+                    # among the notes: the exact walk takes over until past it.
                     exact_until = at + 1
                 elif hit == "stop":  # the last children of a part: walked exactly
                     exact_until = at
@@ -674,6 +727,12 @@ class Scanner:
             if closed:
                 return end
             position = end
+
+    def _note_follows(self, position: int) -> bool:
+        """Whether the next child of the root after `position` is a note."""
+        start = self._skip_space(position)
+        self._available(start + 16)
+        return NOTE_START_RE.match(self._buffer, start - self._base) is not None
 
     def _child(self, root: str, position: int) -> Generator[Segment, None, tuple[int, bool]]:
         """The next child of the root at or after `position` (or its end tag)."""
@@ -717,7 +776,13 @@ class Scanner:
     # space, '/' or '>') only ever start a note, a child of the root: text and
     # attribute values cannot hold '<'. So up to the next `<!`, `<?` or root end
     # tag, every such tag is a boundary between children, and the children
-    # before a note of interest can be passed over unread.
+    # before a note of interest can be passed over unread. Only notes are: a
+    # skim starts at a note, stops at a note's end tag followed by anything
+    # but another note (or the root's end), and a SKIPPED segment must hold as
+    # many note end tags as note start tags (else _whole_notes reads each tag,
+    # and a span that is not whole notes is walked exactly). So everything
+    # outside the notes passed over is walked exactly, and
+    # dxltools.dxl.wellformed can check it.
 
     def _skim(
         self, skimmer: re.Pattern[bytes], wanted: re.Pattern[bytes], position: int
@@ -733,12 +798,17 @@ class Scanner:
                 # Bytes already searched in vain (a large note read in several fills).
                 searched = max(position, self._clear_until)
             hit, kind = self._next_hit(skimmer, wanted, searched - self._base)
+            resume = -1
+            if kind == "later":  # a stop that the next read decides: search it again,
+                resume, kind = hit + self._base, ""  # and pass over nothing after it
             at = (hit if hit >= 0 else len(self._buffer)) + self._base
             if kind == "cut":
                 # A start tag cut by the end of the read: decide once it is whole,
                 # so that what is passed over never depends on where reads end.
                 boundary = self._last_note_start(position, searched, at)
                 if boundary > position:
+                    if not self._whole_notes(position, boundary):
+                        return position, "nested", position  # walk exactly
                     yield self._skipped(position, boundary)
                     position = boundary
                 self._clear_from, self._clear_until = position, at
@@ -751,6 +821,8 @@ class Scanner:
             else:
                 boundary = self._last_note_start(position, searched, at)
             if boundary > position:
+                if not self._whole_notes(position, boundary):
+                    return position, "nested", position  # walk exactly
                 yield self._skipped(position, boundary)
                 position = boundary
             if kind:
@@ -761,7 +833,11 @@ class Scanner:
             last_lt = self._buffer.rfind(b"<", searched - self._base)
             self._clear_from = position
             self._clear_until = max(position, last_lt + self._base if last_lt >= 0 else at)
+            if resume >= 0:
+                self._clear_until = max(position, resume)
             if not self._fill():
+                if resume >= 0:
+                    continue  # the end of the input decides that stop
                 if self._stop is not None:
                     return position, "stop", self._stop
                 raise self._error("truncated input: the root element is never closed", position)
@@ -781,7 +857,12 @@ class Scanner:
             if second in b"!?":
                 return at, "markup"
             if second == ord("/"):
-                return at, "end"
+                if not _NOTE_END_RE.match(self._buffer, at):
+                    return at, "end"
+                # What follows the note's end tag may be cut by the end of the read.
+                if match.end() + _STOP_LOOKAHEAD >= len(self._buffer) and not self._eof:
+                    return at, "later"
+                return at, "other"
             name = _NAME_RE.match(self._buffer, at + 1)
             if not self._eof and name and not _TAG_REST_RE.match(self._buffer, name.end()):
                 return at, "cut"
@@ -823,6 +904,40 @@ class Scanner:
         if self._raw_note_passed >= start:
             notes += len(_RAW_NOTE_START_RE.findall(self._buffer, begin, finish))
         return self._segment(SegmentKind.SKIPPED, start, end, notes=notes)
+
+    def _whole_notes(self, start: int, end: int) -> bool:
+        """Whether the span to be passed over holds whole notes only, one after
+        the other, with white space between them: each note closed before the
+        next opens. Else the exact walk takes the span, and says what is wrong
+        with it if anything is (a note inside a note is well-formed, if no DXL).
+        (The span is buffered whole: nothing here reads more.)"""
+        buffer, begin, finish = self._buffer, start - self._base, end - self._base
+        starts = len(_DOCUMENT_START_RE.findall(buffer, begin, finish))
+        ends = buffer.count(b"</document>", begin, finish)
+        if self._raw_note_passed >= start:
+            starts += len(_RAW_NOTE_START_RE.findall(buffer, begin, finish))
+            ends += buffer.count(b"</note>", begin, finish)
+        if starts == ends:  # the common case, in C: no note open, none self-closing
+            return True
+        open_name, after = b"", begin  # the open note; where the last one ended
+        for tag in _NOTE_TAG_RE.finditer(buffer, begin, finish):
+            at, name = tag.start(), tag.group(2)
+            if tag.group(1):  # an end tag
+                closed = _NOTE_END_RE.match(buffer, at, finish)
+                if name != open_name or closed is None:
+                    return False
+                open_name, after = b"", closed.end()
+                continue
+            if open_name or buffer[after:at].strip(b" \t\r\n"):
+                return False  # a note inside a note, or text among the notes
+            rest = _TAG_REST_RE.match(buffer, tag.end(), finish)
+            if rest is None:
+                return False
+            if buffer.endswith(b"/>", 0, rest.end()):
+                after = rest.end()
+            else:
+                open_name = name
+        return not open_name and not buffer[after:finish].strip(b" \t\r\n")
 
     def layout(self, position: int) -> ElementLayout:
         """Start tag, children and end tag of the element starting at `position`."""

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import attrs
 
-from dxltools.errors import ReadError
+from dxltools.errors import DxlError, NotDxlError, ReadError
 from dxltools.fs.atomic import KEPT_SUFFIX, TEMP_SUFFIX
 
 DEFAULT_INCLUDE = ("*.dxl", "*.xml")
@@ -27,10 +27,12 @@ _SEPARATORS = re.compile(r"[\\/]+")
 @attrs.frozen
 class InputFile:
     """A file to process, and its path relative to the argument it came from
-    (what `-o FOLDER` recreates)."""
+    (what `-o FOLDER` recreates); `walked`: found by walking a folder (not
+    named on the command line)."""
 
     path: Path
     relative: Path
+    walked: bool = False
 
 
 def _matches(relative: PurePosixPath, patterns: Sequence[str]) -> bool:
@@ -75,7 +77,7 @@ def _found(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Iter
             path = here / name
             relative = PurePosixPath(path.relative_to(folder).as_posix())
             if _matches(relative, include) and not _excluded(relative, exclude):
-                yield InputFile(path, Path(relative))
+                yield InputFile(path, Path(relative), walked=True)
 
 
 def find_inputs(
@@ -108,6 +110,15 @@ def folders_without_inputs(
         for argument in arguments
         if Path(argument).is_dir() and next(_found(Path(argument), include, exclude), None) is None
     ]
+
+
+def skip_reason(item: InputFile, error: DxlError) -> str | None:
+    """Why a file is skipped rather than an error: XML that is not DXL (another
+    root or namespace), found by a folder walk (a `pom.xml` beside the
+    exports). Named on the command line, it is an error. None: an error."""
+    if item.walked and isinstance(error, NotDxlError):
+        return error.reason
+    return None
 
 
 def reads_stdin(arguments: Sequence[str]) -> bool:

@@ -29,8 +29,9 @@ from typing import IO, Protocol, cast
 
 import attrs
 
-from dxltools.dxl.scan import NOTE_START_RE, PartStart, Prolog, Scanner, SegmentKind
+from dxltools.dxl.scan import NOTE_START_RE, PartStart, Prolog, Scanner, Segment, SegmentKind
 from dxltools.dxl.select import Select
+from dxltools.dxl.wellformed import PartHead
 from dxltools.edit.changes import Edit
 from dxltools.errors import DxlError
 from dxltools.fs.atomic import TemporaryOutput
@@ -85,6 +86,8 @@ class _Job:
     tap: Tap | None
     keep: tuple[PartState, ...]
     prolog: Prolog
+    head: PartHead  # what the check of a part after the first is fed first
+    strict: bool
     cuts: tuple[int, ...]  # where parts 2, 3... start
     outputs: tuple[Path, ...]  # where each part writes
 
@@ -96,24 +99,33 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def read_prolog(stream: IO[bytes], source: str) -> tuple[Prolog, int] | None:
-    """The prolog of a ``<database>`` export and the offset after its root
-    start tag; None for a single-note export or bad input (which the
-    one-pass rewrite reports)."""
+def read_prolog(stream: IO[bytes], source: str) -> tuple[Prolog, int, PartHead] | None:
+    """The prolog of a ``<database>`` export, the offset after its root start
+    tag and the head a part's check starts with; None for an export whose
+    root holds no notes, or bad input (which the one-pass rewrite reports)."""
     scanner = Scanner(stream, source)
+    head: list[Segment] = []
     try:
-        kinds = (SegmentKind.ROOT_START, SegmentKind.NOTE)
-        first = next(s for s in scanner.segments() if s.kind in kinds)
-    except (DxlError, StopIteration):
+        for segment in scanner.segments():
+            head.append(segment)
+            if segment.kind is not SegmentKind.ROOT_START and scanner.prolog is not None:
+                return None  # the root is a note or an element: one part
+            if segment.kind is SegmentKind.ROOT_START:
+                break
+    except DxlError:
         return None
-    if first.kind is not SegmentKind.ROOT_START or scanner.prolog is None:
+    first = head[-1] if head else None
+    if first is None or first.kind is not SegmentKind.ROOT_START or scanner.prolog is None:
         return None
-    return scanner.prolog, first.offset + len(first.data)
+    return scanner.prolog, first.offset + len(first.data), PartHead.of(head)
 
 
-def plan_cuts(path: Path, size: int, parts: int, source: str) -> tuple[Prolog, list[int]] | None:
-    """The file's prolog and the offsets where parts 2, 3... start: note starts
-    just past even cuts. None when the file is too small to be worth it."""
+def plan_cuts(
+    path: Path, size: int, parts: int, source: str
+) -> tuple[Prolog, PartHead, list[int]] | None:
+    """The file's prolog, the head of a part's check, and the offsets where
+    parts 2, 3... start: note starts just past even cuts. None when the file
+    is too small to be worth it."""
     parts = min(parts, size // MIN_PART_BYTES)
     if parts < 2:
         return None
@@ -121,7 +133,7 @@ def plan_cuts(path: Path, size: int, parts: int, source: str) -> tuple[Prolog, l
         found = read_prolog(stream, source)
         if found is None:
             return None
-        prolog, floor = found
+        prolog, floor, head = found
         cuts: list[int] = []
         for index in range(1, parts):
             start = max(size * index // parts, floor)
@@ -130,7 +142,7 @@ def plan_cuts(path: Path, size: int, parts: int, source: str) -> tuple[Prolog, l
             if note_start is not None:
                 cuts.append(start + note_start.start())
                 floor = cuts[-1] + 1
-    return (prolog, cuts) if cuts else None
+    return (prolog, head, cuts) if cuts else None
 
 
 def rewrite_in_parts(
@@ -143,6 +155,7 @@ def rewrite_in_parts(
     tap: Tap | None,
     keep: Sequence[PartState],
     source: str,
+    strict: bool = False,
 ) -> PartsOutcome | None:
     """Rewrite `path` into `temporary` in up to `parts` processes; None when
     it was not split or a part failed (the temporary file then holds
@@ -153,7 +166,7 @@ def rewrite_in_parts(
     planned = plan_cuts(path, os.path.getsize(path), parts, source)
     if planned is None:
         return None
-    prolog, cuts = planned
+    prolog, head, cuts = planned
     extra: list[Path] = []
     processes: list[multiprocessing.process.BaseProcess] = []
     try:
@@ -167,6 +180,8 @@ def rewrite_in_parts(
             tap,
             tuple(keep),
             prolog,
+            head,
+            strict,
             tuple(cuts),
             (temporary.path, *extra),
         )
@@ -247,6 +262,8 @@ def _rewrite_part(job: _Job, index: int) -> _PartResult:
             tap=job.tap,
             part=part,
             stop=stop,
+            strict=job.strict,
+            head=job.head if index else None,
         )
     states = tuple(helper.part_state() for helper in job.keep)
     return _PartResult(report, written.written, states)

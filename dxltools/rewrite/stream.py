@@ -27,6 +27,7 @@ from dxltools.dxl.scan import (
     parse_attributes,
 )
 from dxltools.dxl.select import NoteHead, Select
+from dxltools.dxl.wellformed import Checker, PartHead, checked_segments
 from dxltools.edit.changes import ByteChange, Edit, Warn
 from dxltools.edit.splice import splice
 from dxltools.edit.verify import verify_note
@@ -101,11 +102,14 @@ class RewriteResult:
 class _Rewriter:
     """Walks the segments of one input and writes the output as it goes."""
 
-    def __init__(self, edit: Edit, select: Select | None, source: str, tap: Tap | None) -> None:
+    def __init__(
+        self, edit: Edit, select: Select | None, source: str, tap: Tap | None, strict: bool
+    ) -> None:
         self.edit = edit
         self.select = select
         self.source = source
         self.tap = tap
+        self.strict = strict
         self.reports: list[NoteReport] = []
         self.notes_seen = 0
         self.notes_parsed = 0
@@ -117,13 +121,15 @@ class _Rewriter:
         output: Sink,
         part: PartStart | None = None,
         stop: int | None = None,
+        head: PartHead | None = None,
     ) -> RewriteReport:
         interest = _interest_of(self.select)
         if interest is not None and self.tap is not None:
             wanted = self.tap.interest
             interest = Interest(interest.forms | wanted.forms, interest.elements | wanted.elements)
         scanner = Scanner(source_stream, self.source, interest=interest, part=part, stop=stop)
-        for segment in scanner.segments():
+        checker = Checker(self.source, strict=self.strict, head=head)
+        for segment in checked_segments(scanner, checker, partial=stop is not None):
             data, parsed = segment.data, None
             if segment.kind is SegmentKind.NOTE:
                 assert scanner.prolog is not None
@@ -184,14 +190,17 @@ def rewrite_stream(
     select: Select | None = None,
     source: str = "<input>",
     tap: Tap | None = None,
+    strict: bool = False,
 ) -> RewriteReport:
     """Copy `source_stream` to `output`, editing the selected notes on the way.
 
     Memory holds one top-level element at a time. The output is written as the
     input is read: callers that must not leave partial output write to a
-    temporary file (see :func:`rewrite_file`).
+    temporary file (see :func:`rewrite_file`). Everything but the inside of
+    the notes passed over unread is checked for well-formedness on the way
+    (:mod:`dxltools.dxl.wellformed`); `strict`: those too.
     """
-    return _Rewriter(edit, select, source, tap).run(source_stream, output)
+    return _Rewriter(edit, select, source, tap, strict).run(source_stream, output)
 
 
 def rewrite_part(
@@ -204,10 +213,14 @@ def rewrite_part(
     tap: Tap | None,
     part: PartStart | None,
     stop: int | None,
+    strict: bool,
+    head: PartHead | None,
 ) -> RewriteReport:
     """:func:`rewrite_stream` of one part of a file (see :mod:`dxltools.rewrite.parts`):
-    from `part` (None: the file's start) to `stop` (None: its end)."""
-    return _Rewriter(edit, select, source, tap).run(source_stream, output, part, stop)
+    from `part` (None: the file's start) to `stop` (None: its end); `head`:
+    the file's DOCTYPE and root start tag, for the check of a part after the first."""
+    rewriter = _Rewriter(edit, select, source, tap, strict)
+    return rewriter.run(source_stream, output, part, stop, head)
 
 
 @attrs.frozen
@@ -285,10 +298,13 @@ def rewrite_bytes(
     select: Select | None = None,
     source: str = "<bytes>",
     tap: Tap | None = None,
+    strict: bool = False,
 ) -> RewriteResult:
     """Rewrite an in-memory export; the result's data is `data` itself when nothing changed."""
     output = io.BytesIO()
-    report = rewrite_stream(io.BytesIO(data), output, edit, select=select, source=source, tap=tap)
+    report = rewrite_stream(
+        io.BytesIO(data), output, edit, select=select, source=source, tap=tap, strict=strict
+    )
     if not report.changed:
         return RewriteResult(data, report)
     return RewriteResult(output.getvalue(), report)
@@ -307,6 +323,7 @@ def rewrite_file(
     tap: Tap | None = None,
     parts: int = 1,
     keep: Sequence[PartState] = (),
+    strict: bool = False,
 ) -> RewriteReport:
     """Rewrite the file at `path` in place (or into `output`), atomically.
 
@@ -326,7 +343,7 @@ def rewrite_file(
     `parts` > 1 lets a large file be rewritten in up to that many processes
     (:mod:`dxltools.rewrite.parts`), with the same result; `keep` must then hold every
     stateful helper of `edit`, `select` and `tap` (a `tap` not in it keeps
-    the rewrite in one process).
+    the rewrite in one process). `strict`: see :func:`rewrite_stream`.
     """
     source_path = Path(path)
     target = Path(output) if output is not None else source_path
@@ -351,6 +368,7 @@ def rewrite_file(
                 tap=tap,
                 keep=keep,
                 source=source,
+                strict=strict,
             )
             if in_parts is not None:
                 report = in_parts.report
@@ -364,7 +382,9 @@ def rewrite_file(
                 if on_read is not None:
                     reader = CountingReader(source_stream, on_read)
                 digest = DigestingWriter(temporary.stream)
-                report = rewrite_stream(reader, digest, edit, select=select, source=source, tap=tap)
+                report = rewrite_stream(
+                    reader, digest, edit, select=select, source=source, tap=tap, strict=strict
+                )
                 written = (digest.written,)
             if dry_run or (in_place and not report.changed):
                 temporary.discard()

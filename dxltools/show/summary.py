@@ -37,7 +37,7 @@ JSON layout, written as the notes are read (never held in a list)::
      "domain_name": ..., "mail_server": ..., "calendar_server": ...,
      "readers": [{"item": "$Readers", "values": [...]}], "authors": [...]}
     ], "error": null}
-    ]}
+    ], "skipped": [{"path": "pom.xml", "reason": "not a DXL export: ..."}]}
 
 A file that fails keeps the notes listed before the failure and gets
 ``"error": "file:line:col: reason"``, so stdout stays valid JSON.
@@ -66,8 +66,9 @@ from dxltools.dxl.model import (
 )
 from dxltools.dxl.scan import Scanner, SegmentKind, parse_attributes
 from dxltools.dxl.select import NoteHead, by_form
+from dxltools.dxl.wellformed import Checker, checked_segments
 from dxltools.errors import DxlError
-from dxltools.fs.files import find_inputs, read_error, reads_stdin
+from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin, skip_reason
 
 STDIN_SOURCE = "<stdin>"
 VALUE_SEPARATOR = "; "
@@ -159,14 +160,18 @@ def _form_filter(forms: Sequence[str]) -> tuple[Callable[[NoteHead], bool], Call
     return by_form(*forms), (lambda note: (note.form or "").casefold() in wanted)
 
 
-def show_stream(stream: IO[bytes], source: str, forms: Sequence[str] = ()) -> Iterator[NoteSummary]:
+def show_stream(
+    stream: IO[bytes], source: str, forms: Sequence[str] = (), *, strict: bool = False
+) -> Iterator[NoteSummary]:
     """Summaries of the notes of one export, as they are read (case-insensitive `forms`).
 
     Raises :class:`DxlError` at the first bad input, after the notes before it.
+    Everything but the inside of the notes of other forms is checked for
+    well-formedness (:mod:`dxltools.dxl.wellformed`); `strict`: those too.
     """
     wants_head, wants_note = _form_filter(forms)
     scanner = Scanner(stream, source)
-    for segment in scanner.segments():
+    for segment in checked_segments(scanner, Checker(source, strict=strict)):
         if segment.kind is not SegmentKind.NOTE:
             continue
         prolog = scanner.prolog
@@ -251,12 +256,15 @@ class ShowOptions:
     json: bool = False
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    strict: bool = False  # check the notes of other forms for well-formedness too
+    quiet: bool = False  # no line for a skipped file
 
 
 class _Output(Protocol):
     def begin_file(self, path: str) -> None: ...
     def note(self, summary: NoteSummary) -> None: ...
     def end_file(self, error: DxlError | None) -> None: ...
+    def skip(self, path: str, reason: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -273,20 +281,33 @@ class _TextOutput:
     def end_file(self, error: DxlError | None) -> None:
         pass
 
+    def skip(self, path: str, reason: str) -> None:
+        pass
+
     def close(self) -> None:
         self.stdout.flush()
 
 
 class _JsonOutput:
-    """Writes the document piece by piece: one line per file opening, per note, per closing."""
+    """Writes the document piece by piece: one line per file opening, per note, per
+    closing. A file is opened at its first note or its end, so that a file
+    skipped before either is listed under "skipped" only."""
 
     def __init__(self, stdout: TextIO) -> None:
         self.stdout = stdout
         self.files = 0
         self.notes = 0
+        self.pending: str | None = None
+        self.skipped: list[dict[str, str]] = []
         stdout.write('{"files": [')
 
     def begin_file(self, path: str) -> None:
+        self.pending = path
+
+    def _open(self) -> None:
+        if self.pending is None:
+            return
+        path, self.pending = self.pending, None
         self.stdout.write(
             ("," if self.files else "") + f'\n{{"path": {json.dumps(path)}, "notes": ['
         )
@@ -294,41 +315,54 @@ class _JsonOutput:
         self.notes = 0
 
     def note(self, summary: NoteSummary) -> None:
+        self._open()
         self.stdout.write(("," if self.notes else "") + "\n" + json.dumps(summary_json(summary)))
         self.notes += 1
 
     def end_file(self, error: DxlError | None) -> None:
+        self._open()
         self.stdout.write(f'\n], "error": {json.dumps(str(error) if error else None)}}}')
 
+    def skip(self, path: str, reason: str) -> None:
+        self.pending = None
+        self.skipped.append({"path": path, "reason": reason})
+
     def close(self) -> None:
-        self.stdout.write("\n]}\n")
+        self.stdout.write(f'\n], "skipped": {json.dumps(self.skipped)}}}\n')
         self.stdout.flush()
 
 
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
-def _read(open_stream: Opener, path: str, forms: Sequence[str]) -> Iterator[NoteSummary]:
+def _read(
+    open_stream: Opener, path: str, forms: Sequence[str], strict: bool
+) -> Iterator[NoteSummary]:
     """The summaries of one input, its read errors turned into DxlErrors. Errors of
     writing stdout happen in the caller's frame, so they are never blamed on the input."""
     try:
         with open_stream() as stream:
-            yield from show_stream(stream, path, forms)
+            yield from show_stream(stream, path, forms, strict=strict)
     except OSError as failure:
         raise read_error(failure, path) from None
 
 
 def _show_one(
-    output: _Output, path: str, open_stream: Opener, forms: Sequence[str]
-) -> DxlError | None:
-    """Show one input; the error that stopped it, if any."""
+    output: _Output, item: InputFile | None, path: str, open_stream: Opener, options: ShowOptions
+) -> DxlError | str | None:
+    """Show one input (`item`: None for stdin); the error that stopped it, or
+    why it was skipped."""
     output.begin_file(path)
     error: DxlError | None = None
     try:
-        for summary in _read(open_stream, path, forms):
+        for summary in _read(open_stream, path, options.forms, options.strict):
             output.note(summary)
     except DxlError as failure:
         error = failure.located(path)
+        reason = skip_reason(item, error) if item is not None else None
+        if reason is not None:
+            output.skip(path, reason)
+            return reason
     output.end_file(error)
     return error
 
@@ -352,16 +386,19 @@ def _borrow(stream: IO[bytes]) -> Opener:
 def run_show(options: ShowOptions, stdin: IO[bytes], stdout: TextIO, stderr: TextIO) -> int:
     """List the notes of the files (or stdin) the options name; returns the exit status."""
     output: _Output = _JsonOutput(stdout) if options.json else _TextOutput(stdout)
-    inputs: list[tuple[str, Opener]]
+    inputs: list[tuple[InputFile | None, str, Opener]]
     if reads_stdin(options.paths):
-        inputs = [(STDIN_SOURCE, _borrow(stdin))]
+        inputs = [(None, STDIN_SOURCE, _borrow(stdin))]
     else:
         found = find_inputs(options.paths, options.include, options.exclude)
-        inputs = [(str(file.path), _opener(file.path)) for file in found]
+        inputs = [(file, str(file.path), _opener(file.path)) for file in found]
     failed = False
-    for path, open_stream in inputs:
-        error = _show_one(output, path, open_stream, options.forms)
-        if error is not None:
+    for item, path, open_stream in inputs:
+        error = _show_one(output, item, path, open_stream, options)
+        if isinstance(error, str):
+            if not options.quiet:
+                stderr.write(f"{path}: skipped: {error}\n")
+        elif error is not None:
             failed = True
             stdout.flush()  # the notes shown so far come before the error line
             stderr.write(f"dxltools: {error}\n")

@@ -42,7 +42,7 @@ from dxltools.dxl.scan import (
     element_layout,
 )
 from dxltools.errors import DxlError, NotDxlError, UnsupportedInputError, UsageError
-from dxltools.fs.files import find_inputs, read_error, reads_stdin
+from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
 
 CHUNK_SIZE = 1 << 20
 STDIN_NAME = "<stdin>"
@@ -63,6 +63,7 @@ _SYSTEM_ID_RE = re.compile(
     rb"(?:'([^']*)'|\"([^\"]*)\")"
 )
 _TOP_LEVEL = (SegmentKind.NOTE, SegmentKind.ELEMENT)
+_RELEASE_RE = re.compile(r"\d+(?:\.\d+)*")
 
 
 @attrs.frozen
@@ -134,14 +135,17 @@ class DtdResolver(etree.Resolver):
     are kept for the report.
     """
 
-    def __init__(self, dtd_dir: Path | None = None) -> None:
+    def __init__(self, dtd_dir: Path | None = None, chosen: Path | None = None) -> None:
         super().__init__()
         self.dtd_dir = dtd_dir
+        self.chosen = chosen  # `validate --dtd`: served for its own file name, wherever it is
         self.refused: list[str] = []
 
     def resolve(
         self, system_url: str | None, public_id: str | None, context: object
     ) -> Any:  # lxml's _InputDocument is not public
+        if self.chosen is not None and dtd_name(system_url or "") == self.chosen.name:
+            return self.resolve_filename(str(self.chosen), context)
         path = find_dtd(system_url or "", self.dtd_dir) if self.dtd_dir is not None else None
         if path is None:
             self.refused.append(system_url or f"PUBLIC {public_id!r}")
@@ -203,7 +207,7 @@ def _read_head(segments: Iterator[Segment], scanner: Scanner, source: str) -> _H
     try:
         for segment in segments:
             taken.append(segment)
-            if segment.kind in (SegmentKind.ROOT_START, SegmentKind.NOTE):
+            if segment.kind in (SegmentKind.ROOT_START, SegmentKind.NOTE, SegmentKind.ELEMENT):
                 break
     except DxlError as error:
         raise _Stop(_scan_problem(error, source)) from None
@@ -218,6 +222,42 @@ def _read_head(segments: Iterator[Segment], scanner: Scanner, source: str) -> _H
             system_id = raw.decode(scanner.prolog.encoding, "replace")
     line = doctype.line if doctype is not None else 1
     return _Head(tuple(taken), scanner.prolog, system_id, line)
+
+
+def chosen_dtd(option: str, dtd_dir: Path | None) -> Path:
+    """The DTD `validate --dtd` names: a file, or a release (``10.0.1``: the
+    ``domino_10_0_1.dtd`` of the DTD folder)."""
+    path = Path(option)
+    if path.is_file():
+        return path
+    if not _RELEASE_RE.fullmatch(option):
+        raise UsageError(
+            f"--dtd {option}: no such file (give a DTD file or a release such as 10.0.1)",
+            source="dxltools validate",
+        )
+    name = f"domino_{option.replace('.', '_')}.dtd"
+    if dtd_dir is None:
+        raise UsageError(
+            f"--dtd {option}: give --dtd-dir, the folder that holds {name}",
+            source="dxltools validate",
+        )
+    found = find_dtd(name, dtd_dir)
+    if found is None:
+        there = ", ".join(available_dtds(dtd_dir)) or "no DTD"
+        raise UsageError(
+            f"--dtd {option}: {name} is not in {dtd_dir} nor in its {DTD_SUBFOLDER} "
+            f"folder (found: {there})",
+            source="dxltools validate",
+        )
+    return found
+
+
+def _chosen_doctype(head: _Head, dtd: Path) -> bytes:
+    """The DOCTYPE that makes libxml2 validate against `dtd`: the root's name
+    and the DTD's file name (served by :class:`DtdResolver`)."""
+    name = head.prolog.root_name.encode("ascii")
+    system_id = dtd.name.replace('"', "%22").encode("utf-8")
+    return b"<!DOCTYPE " + name + b' SYSTEM "' + system_id + b'">'
 
 
 def _choose_dtd(head: _Head, dtd_dir: Path, source: str) -> tuple[Path | None, Problem | None]:
@@ -364,15 +404,27 @@ class _Pass:
     """One streaming parse of a file: well-formedness, structure and (with a DTD) validity."""
 
     def __init__(
-        self, head: _Head, source: str, dtd: Path | None, dtd_dir: Path | None, chunk_size: int
+        self,
+        head: _Head,
+        source: str,
+        dtd: Path | None,
+        dtd_dir: Path | None,
+        chunk_size: int,
+        chosen: bool = False,
     ) -> None:
+        """`chosen`: `dtd` replaces the DTD the DOCTYPE names (`validate --dtd`)."""
         self.head = head
         self.source = source
         self.dtd = dtd
         self.chunk_size = chunk_size
-        self.resolver = DtdResolver(dtd_dir if dtd is not None else None)
+        self.resolver = DtdResolver(
+            dtd_dir if dtd is not None else None, dtd if chosen and dtd is not None else None
+        )
         self.parser = _parser(self.resolver, validate=dtd is not None)
+        self.doctype = _chosen_doctype(head, dtd) if chosen and dtd is not None else None
         self.root_is_note = head.prolog.root_name in NOTE_TAGS
+        # A design element, the ACL...: one element, checked as a design note is.
+        self.root_is_element = not self.root_is_note and head.prolog.root_name != "database"
         self.root: etree._Element | None = None
         namespace = head.prolog.namespace
         prefix = f"{{{namespace}}}" if namespace else ""
@@ -395,7 +447,7 @@ class _Pass:
             for segment in itertools.chain(self.head.segments, segments):
                 if segment.kind in _TOP_LEVEL:
                     self.expected.append(segment)
-                pending.append(segment.data)
+                pending.append(self._fed(segment))
                 size += len(segment.data)
                 if size >= self.chunk_size:
                     yield from self._step(b"".join(pending))
@@ -406,6 +458,20 @@ class _Pass:
             raise _Stop(_scan_problem(error, self.source)) from None
         yield from self._step(b"".join(pending))
         yield from self._step(None)
+
+    def _fed(self, segment: Segment) -> bytes:
+        """What libxml2 is fed of a segment: its bytes, but for `validate --dtd`
+        the chosen DTD's DOCTYPE instead of the file's (with as many line breaks,
+        so that lines stay where they are), or before the root when there is none."""
+        if self.doctype is None:
+            return segment.data
+        if segment.kind is SegmentKind.DOCTYPE:
+            return self.doctype + b"\n" * segment.data.count(b"\n")
+        if segment is self.head.segments[-1] and not any(
+            s.kind is SegmentKind.DOCTYPE for s in self.head.segments
+        ):
+            return self.doctype + segment.data
+        return segment.data
 
     def _step(self, data: bytes | None) -> Iterator[Problem]:
         """Feed `data` (None: the end), check what ended, report what was found."""
@@ -482,11 +548,13 @@ class _Pass:
             root = self.root = element.getroottree().getroot()
         parent = element.getparent()
         if parent is root:
-            if not self.root_is_note:
+            if not self.root_is_note and not self.root_is_element:
                 self._top_level_ended(element, root)
         elif parent is None:
             if self.root_is_note:
                 self._check_note(element, self._place(element))
+            elif self.root_is_element:
+                self._check_design_note(element, self._place(element))
         elif self.root_is_note or parent.getparent() is not root:
             # Below a note's children: checked by libxml2 already, not needed any more.
             element.clear(keep_tail=True)
@@ -616,11 +684,16 @@ class FileCheck:
         source: str = "<input>",
         dtd_dir: Path | None = None,
         chunk_size: int = CHUNK_SIZE,
+        *,
+        dtd: Path | None = None,
     ) -> None:
+        """`dtd`: validate against this DTD file instead of the one the DOCTYPE
+        names (with or without a DOCTYPE), see :func:`chosen_dtd`."""
         self.stream = stream
         self.source = source
         self.dtd_dir = dtd_dir
         self.chunk_size = chunk_size
+        self.chosen = dtd
         self.dtd: Path | None = None
 
     def problems(self) -> Iterator[Problem]:
@@ -631,11 +704,20 @@ class FileCheck:
             scanner = Scanner(self.stream, self.source, self.chunk_size)
             segments = scanner.segments()
             head = _read_head(segments, scanner, self.source)
-            if self.dtd_dir is not None:
+            if self.chosen is not None:
+                self.dtd = self.chosen
+            elif self.dtd_dir is not None:
                 self.dtd, why = _choose_dtd(head, self.dtd_dir, self.source)
                 if why is not None:
                     yield why
-            check = _Pass(head, self.source, self.dtd, self.dtd_dir, self.chunk_size)
+            check = _Pass(
+                head,
+                self.source,
+                self.dtd,
+                self.dtd_dir,
+                self.chunk_size,
+                chosen=self.chosen is not None,
+            )
             yield from check.run(segments)
         except _Stop as stop:
             yield stop.problem
@@ -684,6 +766,7 @@ def is_valid(problems: Sequence[Problem]) -> bool:
 class ValidateOptions:
     paths: tuple[str, ...] = ()
     dtd_dir: str | None = None
+    dtd: str | None = None  # a DTD file or a release, instead of the DOCTYPE's
     json: bool = False
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -701,6 +784,7 @@ class FileResult:
     errors: int = 0  # problems that make the file invalid
     error: str | None = None  # the file could not be checked to its end
     dtd: Path | None = None
+    skipped: str | None = None  # found by a folder walk, not DXL: why it was skipped
 
     @property
     def valid(self) -> bool:
@@ -757,6 +841,7 @@ class _Reporter:
         self.stdout = stdout
         self.stderr = stderr
         self.results: list[FileResult] = []
+        self.skipped: list[FileResult] = []
 
     def problem(self, problem: Problem) -> None:
         if self.options.json:
@@ -769,6 +854,11 @@ class _Reporter:
         else:
             print(problem, file=self.stdout)
 
+    def skip(self, result: FileResult) -> None:
+        self.skipped.append(result)
+        if not (self.options.quiet or self.options.json):
+            print(f"{result.path}: skipped: {result.skipped}", file=self.stderr)
+
     def failed(self, result: FileResult) -> None:
         """The file could not be read: one line on stderr, whatever the output format."""
         print(f"dxltools: {result.error}", file=self.stderr)
@@ -778,6 +868,7 @@ class _Reporter:
         if self.options.json:
             report = {
                 "files": [r.to_json() for r in self.results],
+                "skipped": [{"path": r.path, "reason": r.skipped} for r in self.skipped],
                 "summary": self._summary(dtd_dir),
             }
             self.stdout.write(json.dumps(report, indent=2) + "\n")
@@ -805,7 +896,9 @@ class _Reporter:
             f"{summary['invalid']} with problems ({_count(summary['problems'], 'problem')}), "
             f"{summary['errors']} unreadable, not well-formed or not DXL"
         )
-        if dtd_dir is None:
+        if self.skipped:
+            line += f"; {len(self.skipped)} skipped (not DXL)"
+        if dtd_dir is None and self.options.dtd is None:
             line += "; no DTD validation (give --dtd-dir)"
         return line
 
@@ -819,13 +912,21 @@ def _validate(
     source: str,
     dtd_dir: Path | None,
     reporter: _Reporter,
+    *,
+    dtd: Path | None = None,
+    item: InputFile | None = None,
 ) -> FileResult:
-    """Check one input; a file that cannot be read is reported on stderr."""
+    """Check one input; a file that cannot be read is reported on stderr, a file
+    a folder walk found that is not DXL is skipped (`item`: None for stdin)."""
     result = FileResult(source)
     try:
         with opened as stream:
-            check = FileCheck(stream, source, dtd_dir)
+            check = FileCheck(stream, source, dtd_dir, dtd=dtd)
             for problem in check.problems():
+                if problem.code == "not-dxl" and item is not None and item.walked:
+                    result.skipped = problem.message
+                    reporter.skip(result)
+                    return result
                 result.add(problem, keep=reporter.options.json)
                 reporter.problem(problem)
             result.dtd = check.dtd
@@ -850,14 +951,18 @@ def run_validate(options: ValidateOptions, stdin: IO[bytes], stdout: TextIO, std
     or unreadable, not well-formed or not DXL."""
     try:
         dtd_dir = _dtd_dir(options.dtd_dir)
+        dtd = chosen_dtd(options.dtd, dtd_dir) if options.dtd is not None else None
     except UsageError as error:
         print(f"dxltools: {error}", file=stderr)
         return EXIT_ERROR
     reporter = _Reporter(options, stdout, stderr)
     if reads_stdin(options.paths):
-        reporter.results.append(_validate(nullcontext(stdin), STDIN_NAME, dtd_dir, reporter))
+        stdin_result = _validate(nullcontext(stdin), STDIN_NAME, dtd_dir, reporter, dtd=dtd)
+        reporter.results.append(stdin_result)
     else:
         for item in find_inputs(options.paths, options.include, options.exclude):
-            result = _validate(_opened(item.path), str(item.path), dtd_dir, reporter)
-            reporter.results.append(result)
+            source = str(item.path)
+            result = _validate(_opened(item.path), source, dtd_dir, reporter, dtd=dtd, item=item)
+            if result.skipped is None:
+                reporter.results.append(result)
     return reporter.finish(dtd_dir)
