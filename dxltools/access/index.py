@@ -8,6 +8,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 import attrs
 
@@ -23,13 +24,37 @@ _WILDCARD = _KINDS.index(NameKind.WILDCARD)
 _TAKEN = -2  # in GroupIndex._first: the key is a server's, or no principal's
 
 
+class MoreGroups(Protocol):
+    """The Group documents a directory holds beyond those in its ``groups`` (see
+    :class:`dxltools.access.lazy.Reached`): asked only when a question needs them."""
+
+    def complete(self) -> GroupStore:
+        """Every Group document, those in ``groups`` included."""
+        ...
+
+    def has_group(self, key: str) -> bool:
+        """True when one of the other documents defines the group of this name key."""
+        ...
+
+    def listed_as(self, key: str) -> frozenset[str] | None:
+        """The canonical spellings under which the other documents list this key;
+        None when that cannot be told without :meth:`complete`."""
+        ...
+
+
 @attrs.frozen
 class Directory:
-    """What the exports say about names: servers, groups and the ACL."""
+    """What the exports say about names: servers, groups and the ACL.
+
+    `groups` may be part of the directory's groups, closed under nesting (every group a
+    group of it lists is in it), with `more` the way to the rest: the resolver then
+    answers from `groups` what they decide and asks `more` otherwise.
+    """
 
     servers: tuple[str, ...] = ()
     groups: tuple[Group, ...] | GroupStore = ()
     acl: Acl | None = None
+    more: MoreGroups | None = None
 
 
 class GroupIndex:
@@ -41,7 +66,12 @@ class GroupIndex:
     """
 
     def __init__(self, directory: Directory) -> None:
+        self._build(directory)
+
+    def _build(self, directory: Directory) -> None:
         self.directory = directory
+        self._more: MoreGroups | None = None  # set once built: see _group
+        self._settled_keys: set[str] = set()  # principals the groups not loaded agree on
         # Caches: the resolver is asked about the same names for every document.
         self._key_ids: dict[str, int] = {}
         self._group_numbers: dict[str, int] = {}
@@ -62,6 +92,7 @@ class GroupIndex:
             role_key(role) for entry in acl.entries for role in entry.roles
         )
         self._index_principals()
+        self._more = directory.more
 
     # -- indexing -------------------------------------------------------------------------
 
@@ -179,12 +210,16 @@ class GroupIndex:
         return found if found >= 0 else None
 
     def _group(self, key: str) -> int | None:
-        """The number of the group of this key; None when no group has it."""
+        """The number of the group of this key; None when no group has it. A group of
+        a document not loaded loads every group (and renumbers them)."""
         group = self._group_numbers.get(key)
         if group is None:
             key_id = self._key_id(key)
             group = self._group_of[key_id] if key_id is not None else -1
             remember(self._group_numbers, key, group)
+        if group < 0 and self._more is not None and self._more.has_group(key):
+            self._complete()
+            return self._group(key)
         return group if group >= 0 else None
 
     def _group_key(self, group: int) -> str:
@@ -209,12 +244,32 @@ class GroupIndex:
     def _principal(self, key: str) -> str | None:
         """The principal of this key, as first spelt; None when it is none."""
         found = self._server_principals.get(key)
-        if found is None:
-            found = self._member_principal(key)
+        if found is not None:
+            return found
+        found = self._member_principal(key)
+        if self._more is not None and key not in self._settled_keys:
+            if not self._settled(key, found):
+                self._complete()
+                return self._principal(key)
+            self._settled_keys.add(key)
         return found if found is not None else self._acl_principals.get(key)
+
+    def _settled(self, key: str, member: str | None) -> bool:
+        """True when the groups not loaded list `key` under no other spelling than
+        `member` (the first listing among those loaded): then the answer stands."""
+        assert self._more is not None
+        others = self._more.listed_as(key)
+        return others is not None and (not others or (member is not None and others <= {member}))
+
+    def _complete(self) -> None:
+        """Load every group: for a question the groups loaded cannot answer."""
+        if self._more is not None:
+            groups = self._more.complete()
+            self._build(attrs.evolve(self.directory, groups=groups, more=None))
 
     def _all_principals(self) -> Iterator[tuple[str, str]]:
         """Every principal, ``(key, name)``, in the order of ``principals``."""
+        self._complete()
         yield from self._server_principals.items()
         for key_id in self._member_principals:
             name = self._names.canonical(self._first[key_id])

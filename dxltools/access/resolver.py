@@ -114,8 +114,8 @@ class Access(GroupIndex):
     cycle search is :mod:`dxltools.access.graph`'s.
     """
 
-    def __init__(self, directory: Directory) -> None:
-        super().__init__(directory)
+    def _build(self, directory: Directory) -> None:
+        super()._build(directory)
         self._lists: dict[str, _Reader] = {}
         self._verdicts: dict[tuple[str, str], bool] = {}
         self._wildcards: tuple[str, ...] | None = None
@@ -135,6 +135,7 @@ class Access(GroupIndex):
 
     def groups_of(self, name: str) -> frozenset[str]:
         """Keys of every group `name` belongs to, directly or through nested groups."""
+        self._complete()
         return frozenset(map(self._group_key, self._groups_of(name)))
 
     # -- roles ----------------------------------------------------------------------------
@@ -160,6 +161,7 @@ class Access(GroupIndex):
         return frozenset(role_key(role) for entry in explicit for role in entry.roles)
 
     def names_list(self, name: str) -> NamesList:
+        self._complete()
         reader = self._reader(name)
         groups = frozenset(map(self._group_key, reader.groups))
         return NamesList(reader.name, reader.key, groups, reader.roles)
@@ -170,8 +172,11 @@ class Access(GroupIndex):
         key = name_key(name)
         cached = self._lists.get(key)
         if cached is None:
+            more = self._more
             groups = self._groups_of(name)
             roles = self._roles(name, lambda entry: self._in(groups, self._group(entry)))
+            if self._more is not more:  # every group was loaded meanwhile: numbers changed
+                return self._reader(name)
             cached = self._lists[key] = _Reader(canonicalize(name), key, groups, roles)
         return cached
 
@@ -180,12 +185,15 @@ class Access(GroupIndex):
     def grants(self, name: str, entries: Iterable[str]) -> bool:
         """True if one of `entries` lets `name` read (the note being restricted)."""
         reader = self._reader(name)
-        verdicts = self._verdicts
         for entry in entries:
             # Every document asks about the same servers and entries: answers are kept.
-            verdict = verdicts.get((reader.key, entry))
+            verdict = self._verdicts.get((reader.key, entry))
             if verdict is None:
-                verdict = remember(verdicts, (reader.key, entry), self._lets(reader, entry))
+                more = self._more
+                verdict = self._lets(reader, entry)
+                if self._more is not more:  # every group was loaded meanwhile: ask again
+                    return self.grants(name, entries)
+                remember(self._verdicts, (reader.key, entry), verdict)
             if verdict:
                 return True
         return False
@@ -291,6 +299,7 @@ class Access(GroupIndex):
 
     def wildcards(self) -> tuple[str, ...]:
         """The wildcards the directory writes: group members and ACL entries."""
+        self._complete()
         if self._wildcards is None:
             listed = [member for member, _ in self._wildcard_parents]
             listed += [entry.name for entry in self._acl_entries]
@@ -325,6 +334,18 @@ class Access(GroupIndex):
 
     def cycles(self) -> tuple[tuple[str, ...], ...]:
         """Each set of groups that contain one another, as a path ``(A, B, A)`` of names."""
+        self._complete()
+        return self._cycles()
+
+    def cycles_through(self, groups: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+        """The :meth:`cycles` that pass through one of `groups` (names): those need only
+        the groups these reach, so a directory loaded on demand stays so."""
+        keys = {name_key(group) for group in groups if self._group(name_key(group)) is not None}
+        return tuple(
+            cycle for cycle in self._cycles() if keys & {name_key(group) for group in cycle}
+        )
+
+    def _cycles(self) -> tuple[tuple[str, ...], ...]:
         paths = graph.cycles(self._nesting(), self._group_key)
         found = [tuple(map(self._title, path)) for path in paths]
         return tuple(sorted(found, key=lambda path: [name.casefold() for name in path]))

@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from dxltools.access.lazy import LazyGroups, skim_group
 from dxltools.access.resolver import (
     EVERYONE,
     GROUP_ITEMS,
@@ -282,13 +283,18 @@ class Auditor:
         domain: str | None = None,
         domain_type: str = DEFAULT_DOMAIN_TYPE,
         server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+        on_demand: bool = True,
     ) -> None:
         self.domain = domain or None
+        # False: parse every Group document as it is read and resolve over all of them
+        # (the reference the on-demand audit is tested against).
+        self.on_demand = on_demand
         self.domain_type = domain_type
         self.server_items = tuple(server_items)
         self.sources: list[str] = []
         self._servers: dict[str, str] = {}
-        self._groups = GroupStore()  # compact: a directory holds tens of thousands
+        # Read from their bytes, parsed when reached: a directory holds tens of thousands.
+        self._groups = LazyGroups()
         self._documents: dict[str, DomainDocument] = {}
         self._acl: Acl | None = None
         self._kept: dict[Any, Any] = {}  # see _share
@@ -335,9 +341,9 @@ class Auditor:
         for key, server in later._servers.items():
             self._forget(key)
             self._servers[key] = server
-        for key, group in later._groups.items():
+        for key in later._groups.unids():
             self._forget(key)
-            self._groups.add(key, group)
+        self._groups.absorb(later._groups)
         for key, document in later._documents.items():
             self._forget(key)
             self._documents[key] = document
@@ -367,6 +373,15 @@ class Auditor:
             return
         # Group and Server documents, most of what is read, need a few items only.
         written = attributes.get("form", "").casefold()
+        skimmed = None
+        if self.on_demand and written == "group" and parsed is None:
+            skimmed = skim_group(segment, prolog)
+        if skimmed is not None:
+            key = skimmed.unid.casefold() if skimmed.unid else f"{source}:{segment.line}"
+            self._forget(key)
+            if skimmed.names:
+                self._groups.add(key, skimmed, prolog, source)
+            return
         note: Note | NoteItems
         if parsed is not None:
             note = parsed
@@ -385,7 +400,7 @@ class Auditor:
         elif form == "group":
             group = group_of(note)
             if group is not None:
-                self._groups.add(key, group)
+                self._groups.add_group(key, group, prolog, source)
         elif form == "domain" and isinstance(note, Note) and self._audited(note):
             self._documents[key] = self._document(note, source)
 
@@ -443,16 +458,34 @@ class Auditor:
         documents = list(self._documents.values())
         return self._audit(documents).leaks(documents)
 
+    def groups(self) -> GroupStore:
+        """Every Group document read so far, parsed (the audit itself parses only the
+        groups its documents and the ACL reach): for a search over all groups."""
+        return self._groups.complete()
+
     def _audit(self, documents: list[DomainDocument]) -> _Audit:
         servers = [*self._servers.values()]
         servers.extend(name for document in documents for name in document.named_servers)
         unique = {name_key(name): name for name in reversed(servers)}
-        directory = Directory(
-            tuple(sorted(unique.values(), key=str.casefold)),
-            self._groups,
-            self._acl,
-        )
+        ordered = tuple(sorted(unique.values(), key=str.casefold))
+        if not self.on_demand:
+            directory = Directory(ordered, self._groups.complete(), self._acl)
+        else:
+            reached = self._groups.reach(self._roots(documents, servers))
+            directory = Directory(ordered, reached.store, self._acl, more=reached)
         return _Audit(Access(directory), self.domain_type)
+
+    def _roots(self, documents: list[DomainDocument], servers: list[str]) -> list[str]:
+        """What the audit asks about: the documents' readers, authors and DocumentAccess
+        entries, the servers and the ACL's names. Groups they do not reach are not
+        parsed (the resolver loads them if a question needs them)."""
+        roots = [*servers]
+        for document in documents:
+            roots.extend(document.access.entries)
+            roots.extend(entry for item in document.document_access for entry in item.entries)
+        if self._acl is not None:
+            roots.extend(entry.name for entry in self._acl.entries)
+        return roots
 
 
 def _by_domain(documents: list[DomainDocument]) -> list[list[DomainDocument]]:
@@ -617,13 +650,11 @@ class _Audit:
         entries += [
             entry for d in documents for item in d.document_access for entry in item.entries
         ]
-        reached = {name_key(group) for group in self.access.expand(entries).groups}
-        for cycle in self.access.cycles():
-            if reached & {name_key(group) for group in cycle}:
-                self.add(
-                    GROUP_CYCLE,
-                    f"groups nest in a cycle: {' > '.join(cycle)}; remove one of the nestings",
-                )
+        for cycle in self.access.cycles_through(self.access.expand(entries).groups):
+            self.add(
+                GROUP_CYCLE,
+                f"groups nest in a cycle: {' > '.join(cycle)}; remove one of the nestings",
+            )
 
 
 def _is_own(document: DomainDocument, server_key: str) -> bool:
