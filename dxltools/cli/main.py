@@ -6,16 +6,16 @@ import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import click
 
 from dxltools import __version__
-from dxltools.agents.agent import bundled_agents, describe_agent
-from dxltools.cli.config import Config, find_config
 from dxltools.cli.interrupt import Terminated, graceful_termination
-from dxltools.cli.run import RunOptions, parse_settings, run_agent
 from dxltools.errors import DxlError, UsageError
+
+if TYPE_CHECKING:
+    from dxltools.cli.config import Config
 
 REPORT_URL = "https://github.com/dxltools/dxltools/issues"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,6 +36,8 @@ def _fail(error: DxlError) -> NoReturn:
 
 def _config() -> Config:
     """The settings file's settings (empty when there is none); a broken one is fatal."""
+    from dxltools.cli.config import find_config  # imported when used: start-up counts
+
     try:
         return find_config()
     except DxlError as error:
@@ -124,6 +126,8 @@ def run(
     done or nothing to change; 1: --check found changes; 2: bad usage or bad
     input.
     """
+    from dxltools.cli.run import RunOptions, parse_settings, run_agent  # start-up counts
+
     config = _config()
     try:
         parsed = {**config.settings_for(agent), **parse_settings(settings)}
@@ -155,6 +159,8 @@ def run(
 def agents() -> None:
     """List the bundled agents, what they do and their parameters."""
     try:
+        from dxltools.agents.agent import bundled_agents, describe_agent  # start-up counts
+
         for path in bundled_agents().values():
             click.echo(describe_agent(path))
     except DxlError as error:
@@ -219,6 +225,8 @@ def audit(
     """
     config = _config()
     try:
+        from dxltools.cli.run import parse_settings  # imported when used
+
         parsed = {**config.settings_for(after), **parse_settings(settings)} if after else {}
         if settings and not after:
             raise UsageError("--set goes with --after AGENT", source="dxltools audit")
