@@ -281,3 +281,12 @@ def test_a_group_reached_through_a_wildcard_member_is_parsed(parsed: list[Group]
     leaks = audited([("names.dxl", data)], on_demand=True).coexistence_leaks()
     assert [(problem.code, problem.server) for problem in leaks] == [("multiple-visible", coex2)]
     assert sorted({group.name for group in parsed}) == ["Pool/OU=Gw/O=Acme", "Servers"]
+
+
+def test_a_domain_document_read_from_its_bytes_alone_still_replaces_an_earlier_copy() -> None:
+    first = (PROLOG + domain_note("CN=Coex1/O=Acme") + "</database>\n").encode()
+    later = first.replace(b">ForeignDomain<", b">AdjacentDomain<")
+    assert b"foreigndomain" not in later.lower()  # so it is not parsed
+    exports = [("names.dxl", first), ("later.dxl", later)]
+    assert assert_same_audit(exports).domains == ()
+    assert len(assert_same_audit(exports[:1]).domains) == 1

@@ -26,7 +26,7 @@ from dxltools.dxl.model import read_items
 from dxltools.dxl.scan import Prolog, Segment, SegmentKind
 from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard_matches
 
-__all__ = ["LazyGroups", "Reached", "skim_group"]
+__all__ = ["LazyGroups", "Reached", "note_unid", "skim_group", "spelt_otherwise"]
 
 # An item's start tag, attributes honouring quotes (a value may hold ">").
 _ITEM = re.compile(rb"""<item((?:\s+[^\s=/>]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(/?)>""")
@@ -90,19 +90,25 @@ def skim_group(segment: Segment, prolog: Prolog) -> Skimmed | None:
             if listed is None:
                 return None
             names.extend(listed)
-    unid: bytes | None = None
-    if b"<noteinfo" in data:
-        noteinfo = _NOTEINFO.search(data)
-        if noteinfo is None:
-            return None
-        unid = _attributes(noteinfo.group(1)).get(b"unid")
-        if unid is not None and b"&" in unid:
-            return None
-    return Skimmed(
-        None if unid is None else unid.decode(prolog.encoding),
-        tuple(name for name in names if name),
-        b"".join(pieces),
-    )
+    readable, unid = note_unid(segment, prolog)
+    if not readable:
+        return None
+    return Skimmed(unid, tuple(name for name in names if name), b"".join(pieces))
+
+
+def note_unid(segment: Segment, prolog: Prolog) -> tuple[bool, str | None]:
+    """``(True, the note's UNID or None)`` read from its bytes, as a parser would read
+    its ``noteinfo``; ``(False, None)`` when the bytes cannot tell for certain."""
+    data = segment.data
+    if b"<noteinfo" not in data:
+        return True, None
+    noteinfo = _NOTEINFO.search(data)
+    if noteinfo is None:
+        return False, None
+    unid = _attributes(noteinfo.group(1)).get(b"unid")
+    if unid is not None and b"&" in unid:
+        return False, None
+    return True, None if unid is None else unid.decode(prolog.encoding)
 
 
 def _attributes(text: bytes) -> dict[bytes, bytes]:
@@ -180,7 +186,7 @@ class LazyGroups:
         """Keep a skimmed Group document under `key`, after the others."""
         self._new(key, skimmed.names, prolog, source)
         self._data += skimmed.items
-        self._odd.append(1 if _is_odd(skimmed.items, prolog.encoding) else 0)
+        self._odd.append(1 if spelt_otherwise(skimmed.items, prolog.encoding) else 0)
 
     def add_group(self, key: str, group: Group, prolog: Prolog, source: str) -> None:
         """Keep a Group document already parsed under `key`, after the others."""
@@ -339,11 +345,12 @@ def _needle(key: str) -> str | None:
     return needle
 
 
-def _is_odd(items: bytes, encoding: str) -> bool:
-    """True when a name in these bytes may be written otherwise than as its letters:
-    a character or entity reference, or a letter that casefolds to ASCII."""
-    if b"&" in items:
+def spelt_otherwise(data: bytes, encoding: str) -> bool:
+    """True when a text in these bytes may spell an ASCII word (casefolded) otherwise than
+    with its letters: by a character or entity reference, or a letter that casefolds to
+    ASCII. When False, a word absent from the bytes (ASCII case ignored) is in no text."""
+    if b"&" in data:
         return True
-    if items.isascii():
+    if data.isascii():
         return False
-    return _FOLDS_TO_ASCII.search(items.decode(encoding, "replace")) is not None
+    return _FOLDS_TO_ASCII.search(data.decode(encoding, "replace")) is not None

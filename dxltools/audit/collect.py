@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from dxltools.access.lazy import LazyGroups, skim_group
+from dxltools.access.lazy import LazyGroups, note_unid, skim_group, spelt_otherwise
 from dxltools.access.resolver import (
     EVERYONE,
     GROUP_ITEMS,
@@ -290,6 +291,13 @@ class Auditor:
         # (the reference the on-demand audit is tested against).
         self.on_demand = on_demand
         self.domain_type = domain_type
+        # Domain documents whose bytes cannot hold the domain type are not parsed.
+        ascii_type = domain_type.isascii() and domain_type.strip() == domain_type
+        self._type_pattern = (
+            re.compile(re.escape(domain_type.encode("ascii")), re.IGNORECASE)
+            if ascii_type
+            else None
+        )
         self.server_items = tuple(server_items)
         self.sources: list[str] = []
         self._servers: dict[str, str] = {}
@@ -382,6 +390,12 @@ class Auditor:
             if skimmed.names:
                 self._groups.add(key, skimmed, prolog, source)
             return
+        if self.on_demand and written == "domain" and parsed is None:
+            readable, unid = self._unaudited(segment, prolog)
+            if readable:
+                # Not parsed, but a later copy still replaces an earlier one.
+                self._forget(unid.casefold() if unid else f"{source}:{segment.line}")
+                return
         note: Note | NoteItems
         if parsed is not None:
             note = parsed
@@ -403,6 +417,15 @@ class Auditor:
                 self._groups.add_group(key, group, prolog, source)
         elif form == "domain" and isinstance(note, Note) and self._audited(note):
             self._documents[key] = self._document(note, source)
+
+    def _unaudited(self, segment: Segment, prolog: Prolog) -> tuple[bool, str | None]:
+        """``(True, UNID)`` for a Domain document that cannot be of the domain type
+        audited (its bytes lack the type's letters), else ``(False, None)``."""
+        data = segment.data
+        pattern = self._type_pattern
+        if pattern is None or pattern.search(data) or spelt_otherwise(data, prolog.encoding):
+            return False, None
+        return note_unid(segment, prolog)
 
     def _audited(self, note: Note) -> bool:
         types = {
@@ -512,6 +535,13 @@ class _Audit:
     def __init__(self, access: Access, domain_type: str) -> None:
         self.access = access
         self.domain_type = domain_type
+        # Domain documents whose bytes cannot hold the domain type are not parsed.
+        ascii_type = domain_type.isascii() and domain_type.strip() == domain_type
+        self._type_pattern = (
+            re.compile(re.escape(domain_type.encode("ascii")), re.IGNORECASE)
+            if ascii_type
+            else None
+        )
         self.problems: dict[Problem, None] = {}  # ordered and de-duplicated
         self._readers: dict[tuple[str, ...], tuple[str, ...]] = {}
 
