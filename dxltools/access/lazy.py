@@ -14,6 +14,7 @@ certainty (a comment, an entity, an unusual item tag) is parsed at once, as befo
 from __future__ import annotations
 
 import re
+import zlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
-from dxltools.access.stores import GroupStore
+from dxltools.access.stores import GroupStore, StringTable
 from dxltools.dxl.model import read_items
 from dxltools.dxl.scan import Prolog, Segment, SegmentKind
 from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard_matches
@@ -161,31 +162,77 @@ class Reached:
         return self._listed[key]
 
 
+class _Blocks:
+    """Bytes appended one piece after another and kept compressed, some 128 KB at a time
+    (a piece never spans two blocks): a directory's group items, a fifth of the size."""
+
+    _SIZE = 1 << 17
+
+    def __init__(self) -> None:
+        self._blocks: list[bytes] = []  # compressed
+        self._firsts = array("q")  # where each block starts, uncompressed
+        self._pending = bytearray()
+        self._size = 0
+        self._last: tuple[int, bytes] = (-1, b"")  # the block last read, decompressed
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, piece: bytes) -> None:
+        if len(self._pending) >= self._SIZE:
+            self._firsts.append(self._size - len(self._pending))
+            self._blocks.append(zlib.compress(self._pending, 1))
+            self._pending = bytearray()
+        self._pending += piece
+        self._size += len(piece)
+
+    def read(self, start: int, end: int) -> bytes:
+        """The bytes from `start` to `end`, which lie in one piece."""
+        block = bisect_right(self._firsts, start) - 1
+        first, data = self._block(block)
+        return bytes(data[start - first : end - first])
+
+    def blocks(self) -> Iterator[tuple[int, bytes | bytearray]]:
+        """Every block, decompressed, with where it starts."""
+        for block in range(len(self._blocks) + 1):
+            yield self._block(block)
+
+    def _block(self, block: int) -> tuple[int, bytes | bytearray]:
+        if block < 0 or block >= len(self._blocks):
+            return self._size - len(self._pending), self._pending
+        if self._last[0] != block:
+            self._last = (block, zlib.decompress(self._blocks[block]))
+        return self._firsts[block], self._last[1]
+
+
 class LazyGroups:
     """Group documents, in the order added (a later document of one UNID replaces the
     earlier one, as in :class:`GroupStore`), kept as the bytes of their group items and
     indexed by the keys of their names."""
 
     def __init__(self) -> None:
-        self._data = bytearray()  # the group items of every document, one after another
+        self._data = _Blocks()  # the group items of every document, one after another
         self._starts = array("q")  # document -> where its items start in _data
         self._odd = bytearray()  # document -> 1 if its items hold "&" or a folding letter
         self._contexts: list[_Context] = []
         self._context_of = array("i")  # document -> its context
-        self._keys: list[str] = []  # document -> its key (UNID)
-        self._names: list[tuple[str, ...]] = []  # document -> its ListName values
+        self._unids = StringTable()  # the documents' keys (UNIDs), each once
+        self._unid_of = array("i")  # document -> the number of its key
         self._alive = bytearray()
-        self._latest: dict[str, int] = {}  # key -> its document
-        self._by_name: dict[str, list[int]] = {}  # name key -> documents, dead ones too
+        self._latest = array("i")  # key number -> its document, or -1
+        self._count = 0
+        self._names = StringTable()  # the keys of the groups' names, each once
+        self._first = array("i")  # name number -> its first document, dead or not
+        self._also: dict[int, list[int]] = {}  # name number -> its other documents
         self._parsed: dict[int, Group] = {}  # documents parsed at once, or already
 
     def __len__(self) -> int:
-        return len(self._latest)
+        return self._count
 
     def add(self, key: str, skimmed: Skimmed, prolog: Prolog, source: str) -> None:
         """Keep a skimmed Group document under `key`, after the others."""
         self._new(key, skimmed.names, prolog, source)
-        self._data += skimmed.items
+        self._data.append(skimmed.items)
         self._odd.append(1 if spelt_otherwise(skimmed.items, prolog.encoding) else 0)
 
     def add_group(self, key: str, group: Group, prolog: Prolog, source: str) -> None:
@@ -196,11 +243,14 @@ class LazyGroups:
 
     def _new(self, key: str, names: tuple[str, ...], prolog: Prolog, source: str) -> int:
         self.discard(key)
-        document = len(self._keys)
-        self._keys.append(key)
-        self._names.append(tuple(names))
+        document = len(self._unid_of)
+        number = self._unids.add(key)
+        if number == len(self._latest):
+            self._latest.append(-1)
+        self._latest[number] = document
+        self._unid_of.append(number)
+        self._count += 1
         self._alive.append(1)
-        self._latest[key] = document
         self._starts.append(len(self._data))
         context = _Context(prolog, source)
         last = self._contexts[-1] if self._contexts else None
@@ -208,30 +258,44 @@ class LazyGroups:
             self._contexts.append(context)
         self._context_of.append(len(self._contexts) - 1)
         for name in names:
-            self._by_name.setdefault(name_key(name), []).append(document)
+            number = self._names.add(name_key(name))
+            if number == len(self._first):
+                self._first.append(document)
+            elif self._first[number] != document:
+                self._also.setdefault(number, []).append(document)
         return document
 
     def discard(self, key: str) -> None:
-        document = self._latest.pop(key, None)
-        if document is not None:
-            self._alive[document] = 0
-            self._parsed.pop(document, None)
+        number = self._unids.find(key)
+        if number is None or self._latest[number] < 0:
+            return
+        document = self._latest[number]
+        self._latest[number] = -1
+        self._count -= 1
+        self._alive[document] = 0
+        self._parsed.pop(document, None)
 
     def absorb(self, later: LazyGroups) -> None:
         """Take in `later`'s documents, after these: each replaces one of its key."""
+        names: dict[int, list[str]] = {}
+        for number, document in enumerate(later._first):
+            for each in (document, *later._also.get(number, ())):
+                names.setdefault(each, []).append(later._names.text(number))
         for document in later.documents():
             context = later._contexts[later._context_of[document]]
-            key = later._keys[document]
+            key = later._key(document)
             if document in later._parsed:
                 self.add_group(key, later._parsed[document], context.prolog, context.source)
             else:
-                names = later._names[document]
-                items = bytes(later._items(document))
-                self.add(key, Skimmed(None, names, items), context.prolog, context.source)
+                skimmed = Skimmed(None, tuple(names[document]), later._items(document))
+                self.add(key, skimmed, context.prolog, context.source)
 
     def unids(self) -> Iterator[str]:
         """The keys of the documents kept, in the order added."""
-        return (self._keys[document] for document in self.documents())
+        return map(self._key, self.documents())
+
+    def _key(self, document: int) -> str:
+        return self._unids.text(self._unid_of[document])
 
     def documents(self) -> Iterator[int]:
         """The documents kept, in the order added."""
@@ -239,42 +303,51 @@ class LazyGroups:
 
     def documents_named(self, key: str) -> list[int]:
         """The documents kept that define the group of this name key."""
-        return [doc for doc in self._by_name.get(key, ()) if self._alive[doc]]
+        number = self._names.find(key)
+        return [] if number is None else self._documents_of(number)
 
-    def group_names(self) -> Iterator[str]:
-        """The name of every group kept, as written, without parsing a document."""
-        return (name for document in self.documents() for name in self._names[document])
+    def _documents_of(self, number: int) -> list[int]:
+        documents = (self._first[number], *self._also.get(number, ()))
+        return [document for document in documents if self._alive[document]]
+
+    def group_keys(self) -> Iterator[str]:
+        """The name key of every group kept, without parsing a document."""
+        return (
+            self._names.text(number)
+            for number in range(len(self._first))
+            if self._documents_of(number)
+        )
 
     def group(self, document: int) -> Group:
         """The group of a document, parsed from its items when it was skimmed."""
         found = self._parsed.get(document)
         if found is None:
             context = self._contexts[self._context_of[document]]
-            data = b"<document>" + bytes(self._items(document)) + b"</document>"
+            data = b"<document>" + self._items(document) + b"</document>"
             segment = Segment(SegmentKind.NOTE, data, 0, 1, 1, "document", len(b"<document>"))
             note = read_items(segment, context.prolog, context.source, GROUP_ITEMS)
             parsed = group_of(note)
             if parsed is None:
                 raise AssertionError("a skimmed Group document lost its ListName")
-            found = attrs.evolve(parsed, unid=self._keys[document])
+            found = attrs.evolve(parsed, unid=self._key(document))
         return found
 
-    def _items(self, document: int) -> memoryview:
+    def _items(self, document: int) -> bytes:
         end = self._starts[document + 1] if document + 1 < len(self._starts) else len(self._data)
-        return memoryview(self._data)[self._starts[document] : end]
+        return self._data.read(self._starts[document], end)
 
     def store(self, groups: dict[int, Group]) -> GroupStore:
         """A :class:`GroupStore` of these documents' groups, in the order added."""
         store = GroupStore()
         for document in sorted(groups):
-            store.add(self._keys[document], groups[document])
+            store.add(self._key(document), groups[document])
         return store
 
     def complete(self) -> GroupStore:
         """Every Group document kept, parsed, in order."""
         store = GroupStore()
         for document in self.documents():
-            store.add(self._keys[document], self.group(document))
+            store.add(self._key(document), self.group(document))
         return store
 
     def reach(self, entries: Iterable[str]) -> Reached:
@@ -308,7 +381,8 @@ class LazyGroups:
         if wildcard in seen:
             return []
         seen.add(wildcard)
-        return [name for name in self.group_names() if wildcard_matches(wildcard, name)]
+        # A name key matches a wildcard as the name does (both are compared casefolded).
+        return [key for key in self.group_keys() if wildcard_matches(wildcard, key)]
 
     def listed_as(self, key: str, loaded: frozenset[int]) -> frozenset[str] | None:
         """The canonical spellings of `key` among the members of the documents kept that
@@ -319,10 +393,11 @@ class LazyGroups:
         candidates = {doc for doc in self._parsed if doc not in loaded}
         candidates.update(doc for doc, odd in enumerate(self._odd) if odd and doc not in loaded)
         pattern = re.compile(re.escape(needle.encode("ascii")), re.IGNORECASE)
-        for match in pattern.finditer(self._data):
-            document = bisect_right(self._starts, match.start()) - 1
-            if document not in loaded:
-                candidates.add(document)
+        for first, block in self._data.blocks():
+            for match in pattern.finditer(block):
+                document = bisect_right(self._starts, first + match.start()) - 1
+                if document not in loaded:
+                    candidates.add(document)
         spellings = {
             canonicalize(member)
             for document in candidates

@@ -11,7 +11,7 @@ from typing import TypeVar
 from dxltools.access.directory import SERVERS_ONLY, Group
 from dxltools.names import NameKind, canonicalize, name_key, name_kind
 
-__all__ = ["GroupStore", "NameTable", "remember"]
+__all__ = ["GroupStore", "NameTable", "StringTable", "remember"]
 
 
 # A directory's names are mostly met once: their kind and canonical form are computed
@@ -74,7 +74,7 @@ class _HashIndex:
         slots[at] = number + 1
 
 
-class _Strings:
+class StringTable:
     """Distinct strings, numbered from 0 in the order first added, each kept once as
     UTF-8 in one buffer: hundreds of thousands of them without an object each."""
 
@@ -116,8 +116,8 @@ class _Strings:
         return self._text[start : self._ends[number]].decode("utf-8", "surrogatepass")
 
 
-class NameTable(_Strings):
-    """Names, each kept once as written (see :class:`_Strings`), with what the resolver
+class NameTable(StringTable):
+    """Names, each kept once as written (see :class:`StringTable`), with what the resolver
     asks of them: kind, canonical form, key.
 
     Names that share a ``name_key`` (abbreviated, canonical, any case) share a key id:
@@ -188,7 +188,7 @@ class GroupStore:
 
     def __init__(self) -> None:
         self.names = NameTable()
-        self._keys = _Strings()  # the documents' keys (UNIDs), each once
+        self._keys = StringTable()  # the documents' keys (UNIDs), each once
         self._latest = array("i")  # key number -> its document, or -1
         self._starts = array("q")  # document -> where it starts in _records
         self._alive = bytearray()  # document -> 1 unless replaced or discarded
