@@ -29,6 +29,7 @@ from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard
 
 __all__ = ["LazyGroups", "Reached", "note_unid", "skim_group", "spelt_otherwise"]
 
+_uncached_canonicalize = canonicalize.__wrapped__
 # An item's start tag, attributes honouring quotes (a value may hold ">").
 _ITEM = re.compile(rb"""<item((?:\s+[^\s=/>]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(/?)>""")
 # An item's start, with its name when that comes first, plain and in ASCII.
@@ -258,7 +259,8 @@ class LazyGroups:
             self._contexts.append(context)
         self._context_of.append(len(self._contexts) - 1)
         for name in names:
-            number = self._names.add(name_key(name))
+            # Not name_key: its cache would keep 65,536 names that are met once.
+            number = self._names.add(_uncached_canonicalize(name).casefold())
             if number == len(self._first):
                 self._first.append(document)
             elif self._first[number] != document:
