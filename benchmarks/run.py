@@ -71,6 +71,7 @@ VALIDATE_DTD = "validate --dtd-dir"
 XMLLINT = "xmllint --noout --valid"  # libxml2's own validator, same file, same DTD
 STARTUP_RUN = "run on 10KB"  # start-up of a real run: what a small export costs
 SMALL_SIZE = 10_000
+STARTUP_NAMES = (STARTUP, STARTUP_RUN)
 
 # The targets of the issue.
 TIME_TARGET_SIZE = 200 * MB
@@ -552,7 +553,8 @@ def _startup_verdicts(results: Results) -> list[Verdict]:
             continue
         median = sorted(r.median for r in measured)[len(measured) // 2]
         where = f"median over {len(measured)} size(s)"
-        verdicts.append(Verdict(target, where, f"{median:.3f} s", median <= MAX_STARTUP))
+        met = median <= MAX_STARTUP
+        verdicts.append(Verdict(target, where, f"{median:.3f} s", met, name, True))
     return verdicts
 
 
@@ -868,10 +870,12 @@ def markdown(report: Report) -> str:
     if report.profiles:
         parts.append("## Profiles of the commands that miss a time target")
         for name, text in report.profiles.items():
-            parts += [
-                f"`{name}`, cProfile, the 15 functions with the most own time:",
-                f"```\n{text}\n```",
-            ]
+            how = (
+                "`python -X importtime`, the 15 modules with the most own import time (us)"
+                if name.startswith(STARTUP_NAMES)
+                else "cProfile, the 15 functions with the most own time"
+            )
+            parts += [f"`{name}`, {how}:", f"```\n{text}\n```"]
     return "\n\n".join(parts) + "\n"
 
 
@@ -1027,6 +1031,26 @@ def parse_options(argv: Sequence[str]) -> Options:
     )
 
 
+def import_profile(tool: Tool, scratch: Path, lines: int = 15) -> str:
+    """Where a command's start-up goes: the modules with the most own import time."""
+    output = scratch / "out.dxl"
+    argv = tool.command(output, output)
+    python = str(Path(argv[0]).with_name("python"))
+    script = "import sys; sys.argv = sys.argv[1:]; from dxltools.cli.main import main; main()"
+    command = [python, "-X", "importtime", "-c", script, *argv]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=scratch)
+    output.unlink(missing_ok=True)
+    rows = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "self" not in line:
+            own, total, module = (part.strip() for part in line[12:].split("|"))
+            rows.append((int(own), int(total), module))
+    rows.sort(reverse=True)
+    table = [f"{'own':>8} {'total':>8}  module"]
+    table += [f"{own:>8} {total:>8}  {module}" for own, total, module in rows[:lines]]
+    return "\n".join(table)
+
+
 def _profile_size(results: Results, name: str) -> int | None:
     """The target's size when the command ran there, else the largest where it did."""
     at = _at(results, TIME_TARGET_SIZE)
@@ -1052,6 +1076,9 @@ def profiles(
     try:
         texts = {}
         for tool in chosen:
+            if tool.name in STARTUP_NAMES:
+                texts[f"{tool.name} start-up"] = import_profile(tool, scratch)
+                continue
             size = _profile_size(results, tool.name)
             if size is not None:
                 work = workloads[size]
