@@ -6,6 +6,7 @@ No I/O and no resolving here: :mod:`dxltools.access.resolver` answers who can re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -82,7 +83,8 @@ class NoteAccess:
             )
         )
 
-    @property
+    # Cached: an audit asks each document of a domain about every server.
+    @functools.cached_property
     def readers_items(self) -> tuple[AccessItem, ...]:
         return tuple(item for item in self.items if item.flags.readers)
 
@@ -91,7 +93,7 @@ class NoteAccess:
         """Items flagged authors and not readers (an item with both flags restricts)."""
         return tuple(item for item in self.items if item.flags.authors and not item.flags.readers)
 
-    @property
+    @functools.cached_property
     def restricted(self) -> bool:
         """True when some readers item holds a value: only then do entries matter."""
         return any(item.entries for item in self.readers_items)
@@ -100,7 +102,7 @@ class NoteAccess:
     def readers_entries(self) -> tuple[str, ...]:
         return tuple(entry for item in self.readers_items for entry in item.entries)
 
-    @property
+    @functools.cached_property
     def entries(self) -> tuple[str, ...]:
         """Every entry of every readers and authors item: the names that may read."""
         return tuple(entry for item in self.items for entry in item.entries)
