@@ -17,6 +17,7 @@ from dxltools.access.lazy import LazyGroups, Reached, skim_group
 from dxltools.audit.collect import Auditor, AuditReport
 from dxltools.dxl.model import read_items
 from dxltools.dxl.scan import Prolog, Scanner, Segment, SegmentKind
+from dxltools.errors import DxlSyntaxError
 from tests.directory_strategies import GenDirectory, directories
 from tests.shared import FIXTURES, real_dxl_files
 from tests.test_audit import fixed
@@ -197,6 +198,11 @@ VARIANTS = [
     ),
     PLAIN.replace(" unid='AB00000000000000000000000000000C'", ""),
     PLAIN.replace("<text>CN=A/O=B</text>", "<text>CN=A/O=B\r\n</text>"),
+    PLAIN.replace("<item name='ListName'>", "<item name='ListName' xmlns='urn:other'>"),
+    PLAIN.replace(
+        "<item name='Members' names='true'><textlist>", "<item name='Members'/><x><y>"
+    ).replace("</textlist></item>", "</y></x>"),
+    PLAIN.replace("<text> Sales </text>", "<textlist><text/><text>S</text></textlist>"),
 ]
 
 
@@ -213,8 +219,21 @@ def segment_of(data: bytes) -> tuple[Segment, Prolog]:
 @pytest.mark.parametrize("note", VARIANTS)
 def test_skimming_reads_what_the_parser_reads_or_declines(note: str) -> None:
     segment, prolog = segment_of(note.encode())
-    expected = group_of(read_items(segment, prolog, "names.dxl", GROUP_ITEMS))
     skimmed = skim_group(segment, prolog)
+    failure: str | None = None
+    try:
+        expected = group_of(read_items(segment, prolog, "names.dxl", GROUP_ITEMS))
+    except DxlSyntaxError as error:
+        failure = str(error)
+    if failure is not None:
+        # Read from its bytes, the group fails as the parser does, when it is parsed.
+        assert skimmed is not None and skimmed.names
+        groups = LazyGroups()
+        groups.add("key", skimmed, prolog, "names.dxl", segment.line)
+        with pytest.raises(DxlSyntaxError) as raised:
+            groups.group(0)
+        assert str(raised.value) == failure
+        return
     if skimmed is None:
         assert note != PLAIN  # the plain note is read from its bytes
         return

@@ -67,8 +67,8 @@ def skim_group(segment: Segment, prolog: Prolog) -> Skimmed | None:
     # (A one-byte search first: memchr, where a two-byte one walks every "<".)
     if (b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data):
         return None
-    if b"xmlns" in segment.start_tag:
-        return None
+    if b"xmlns" in data or b":item" in data:
+        return None  # a namespace of its own: let the parser decide what an item is
     pieces: list[bytes] = []
     names: list[str] = []
     # Every item must carry its name first, in ASCII without references: then the
@@ -217,6 +217,7 @@ class LazyGroups:
         self._odd = bytearray()  # document -> 1 if its items hold "&" or a folding letter
         self._contexts: list[_Context] = []
         self._context_of = array("i")  # document -> its context
+        self._lines = array("i")  # document -> the line it starts on
         self._unids = StringTable()  # the documents' keys (UNIDs), each once
         self._unid_of = array("i")  # document -> the number of its key
         self._alive = bytearray()
@@ -230,21 +231,23 @@ class LazyGroups:
     def __len__(self) -> int:
         return self._count
 
-    def add(self, key: str, skimmed: Skimmed, prolog: Prolog, source: str) -> None:
-        """Keep a skimmed Group document under `key`, after the others."""
-        self._new(key, skimmed.names, prolog, source)
+    def add(self, key: str, skimmed: Skimmed, prolog: Prolog, source: str, line: int = 1) -> None:
+        """Keep a skimmed Group document under `key`, after the others (`line`: where
+        it starts, for the errors of its parse)."""
+        self._new(key, skimmed.names, prolog, source, line)
         self._data.append(skimmed.items)
         self._odd.append(1 if spelt_otherwise(skimmed.items, prolog.encoding) else 0)
 
     def add_group(self, key: str, group: Group, prolog: Prolog, source: str) -> None:
         """Keep a Group document already parsed under `key`, after the others."""
-        document = self._new(key, group.names, prolog, source)
+        document = self._new(key, group.names, prolog, source, 1)
         self._parsed[document] = group
         self._odd.append(0)
 
-    def _new(self, key: str, names: tuple[str, ...], prolog: Prolog, source: str) -> int:
+    def _new(self, key: str, names: tuple[str, ...], prolog: Prolog, source: str, line: int) -> int:
         self.discard(key)
         document = len(self._unid_of)
+        self._lines.append(line)
         number = self._unids.add(key)
         if number == len(self._latest):
             self._latest.append(-1)
@@ -290,7 +293,8 @@ class LazyGroups:
                 self.add_group(key, later._parsed[document], context.prolog, context.source)
             else:
                 skimmed = Skimmed(None, tuple(names[document]), later._items(document))
-                self.add(key, skimmed, context.prolog, context.source)
+                line = later._lines[document]
+                self.add(key, skimmed, context.prolog, context.source, line)
 
     def unids(self) -> Iterator[str]:
         """The keys of the documents kept, in the order added."""
@@ -326,7 +330,9 @@ class LazyGroups:
         if found is None:
             context = self._contexts[self._context_of[document]]
             data = b"<document>" + self._items(document) + b"</document>"
-            segment = Segment(SegmentKind.NOTE, data, 0, 1, 1, "document", len(b"<document>"))
+            line = self._lines[document]
+            start_tag = len(b"<document>")
+            segment = Segment(SegmentKind.NOTE, data, 0, line, 1, "document", start_tag)
             note = read_items(segment, context.prolog, context.source, GROUP_ITEMS)
             parsed = group_of(note)
             if parsed is None:

@@ -388,7 +388,7 @@ class Auditor:
             key = skimmed.unid.casefold() if skimmed.unid else f"{source}:{segment.line}"
             self._forget(key)
             if skimmed.names:
-                self._groups.add(key, skimmed, prolog, source)
+                self._groups.add(key, skimmed, prolog, source, segment.line)
             return
         if self.on_demand and written == "domain" and parsed is None:
             readable, unid = self._unaudited(segment, prolog)
