@@ -1021,7 +1021,7 @@ def parse_options(argv: Sequence[str]) -> Options:
     return Options(
         sizes=parsed,
         seed=given.seed,
-        workdir=given.workdir,
+        workdir=given.workdir.resolve(),  # symbolic links to its files stay valid
         output_dir=given.output_dir,
         dtd_dir=given.dtd_dir if given.dtd_dir.is_dir() else None,
         parallel_files=given.parallel_files,

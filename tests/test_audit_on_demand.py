@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import generate
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
-from dxltools.access.lazy import LazyGroups, Reached, skim_group
+from dxltools.access.lazy import LazyGroups, Reached, _Blocks, skim_group
 from dxltools.audit.collect import Auditor, AuditReport
 from dxltools.dxl.model import read_items
 from dxltools.dxl.scan import Prolog, Scanner, Segment, SegmentKind
@@ -309,3 +309,15 @@ def test_a_domain_document_read_from_its_bytes_alone_still_replaces_an_earlier_c
     exports = [("names.dxl", first), ("later.dxl", later)]
     assert assert_same_audit(exports).domains == ()
     assert len(assert_same_audit(exports[:1]).domains) == 1
+
+
+def test_kept_items_read_back_from_every_block_and_the_pending_one() -> None:
+    blocks = _Blocks(size=10)
+    pieces = [bytes([65 + n]) * (3 + n % 7) for n in range(40)]
+    starts = []
+    for piece in pieces:
+        starts.append(len(blocks))
+        blocks.append(piece)
+    for start, piece in zip(starts, pieces, strict=True):
+        assert blocks.read(start, start + len(piece)) == piece
+    assert b"".join(block for _, block in blocks.blocks()) == b"".join(pieces)

@@ -167,9 +167,8 @@ class _Blocks:
     """Bytes appended one piece after another and kept compressed, some 128 KB at a time
     (a piece never spans two blocks): a directory's group items, a fifth of the size."""
 
-    _SIZE = 1 << 17
-
-    def __init__(self) -> None:
+    def __init__(self, size: int = 1 << 17) -> None:
+        self._SIZE = size
         self._blocks: list[bytes] = []  # compressed
         self._firsts = array("q")  # where each block starts, uncompressed
         self._pending = bytearray()
@@ -189,7 +188,8 @@ class _Blocks:
 
     def read(self, start: int, end: int) -> bytes:
         """The bytes from `start` to `end`, which lie in one piece."""
-        block = bisect_right(self._firsts, start) - 1
+        pending = self._size - len(self._pending)
+        block = len(self._blocks) if start >= pending else bisect_right(self._firsts, start) - 1
         first, data = self._block(block)
         return bytes(data[start - first : end - first])
 
