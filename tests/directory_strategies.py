@@ -84,6 +84,20 @@ class GenDirectory:
             return [("directory.dxl", _database(directory)), ("domains.dxl", _database(documents))]
         return [("names.dxl", _database(directory + documents))]
 
+    def spread(self, cut: int, stale: bool) -> list[tuple[str, bytes]]:
+        """The directory as two exports, its Group documents split between them at
+        `cut`; with `stale`, the first also holds an older copy (same UNID, no members)
+        of each group of the second, which the later copy replaces."""
+        head = [_acl(self.roles, self.acl)] if self.acl or self.roles else []
+        head += [_server(i, name) for i, name in enumerate(self.servers)]
+        groups = list(enumerate(self.groups))
+        head += [_group(i, group) for i, group in groups[:cut]]
+        if stale:
+            head += [_group(i, attrs.evolve(group, members=())) for i, group in groups[cut:]]
+        tail = [_group(i, group) for i, group in groups[cut:]]
+        tail += [_domain(document) for document in self.documents]
+        return [("directory.dxl", _database(head)), ("more.dxl", _database(tail))]
+
 
 # -- rendering ----------------------------------------------------------------------------
 

@@ -176,3 +176,17 @@ def test_the_demo_run_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     assert len(added) == 2
     assert all("name='$Readers' readers='true'" in line for line in added)
     assert export.read_bytes() == (FIXTURES / "names.dxl").read_bytes()
+
+
+def test_the_lazy_public_names_are_all_and_only_those_listed() -> None:
+    """dxltools imports its public names when first used (PEP 562): the table it
+    imports them from and the written-out __all__ must name the same things,
+    and each must resolve to the object of the module the table names."""
+    import importlib
+
+    import dxltools
+
+    where = {name: module for module, names in dxltools._MODULES.items() for name in names}
+    assert set(dxltools.__all__) == {*where, "__version__"}
+    for name, module in where.items():
+        assert getattr(dxltools, name) is getattr(importlib.import_module(module), name)

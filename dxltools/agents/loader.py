@@ -9,7 +9,7 @@ missing parameter is an :class:`AgentError` naming the file and the key.
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -296,7 +296,13 @@ class _Loader:
 def bundled_agents() -> dict[str, Path]:
     """The bundled agents by name: the project's ``agents/`` folder, installed
     as the package ``dxltools.bundled_agents``."""
-    folder = Path(str(importlib.resources.files("dxltools.bundled_agents")))
+    # Where the package is, without importlib.resources (zipfile and more: start-up
+    # counts); a data package installed as files, as setuptools installs it.
+    spec = importlib.util.find_spec("dxltools.bundled_agents")
+    locations = spec.submodule_search_locations if spec is not None else None
+    if not locations:
+        raise AgentError("the bundled agents are not installed (dxltools.bundled_agents)")
+    folder = Path(next(iter(locations)))
     return {path.stem: path for path in sorted(folder.glob("*.toml"))}
 
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, TypeVar
 
+from dxltools.access.lazy import LazyGroups, note_unid, skim_group, spelt_otherwise
 from dxltools.access.resolver import (
     GROUP_ITEMS,
     SERVER_ITEMS,
@@ -73,13 +75,25 @@ class Auditor:
         domain: str | None = None,
         domain_type: str = DEFAULT_DOMAIN_TYPE,
         server_items: Sequence[str] = DEFAULT_SERVER_ITEMS,
+        on_demand: bool = True,
     ) -> None:
         self.domain = domain or None
+        # False: parse every Group document as it is read and resolve over all of them
+        # (the reference the on-demand audit is tested against).
+        self.on_demand = on_demand
         self.domain_type = domain_type
+        # Domain documents whose bytes cannot hold the domain type are not parsed.
+        ascii_type = domain_type.isascii() and domain_type.strip() == domain_type
+        self._type_pattern = (
+            re.compile(re.escape(domain_type.encode("ascii")), re.IGNORECASE)
+            if ascii_type
+            else None
+        )
         self.server_items = tuple(server_items)
         self.sources: list[str] = []
         self._servers: dict[str, str] = {}
-        self._groups = GroupStore()  # compact: a directory holds tens of thousands
+        # Read from their bytes, parsed when reached: a directory holds tens of thousands.
+        self._groups = LazyGroups()
         self._documents: dict[str, DomainDocument] = {}
         self._acl: Acl | None = None
         self._kept: dict[Any, Any] = {}  # see _share
@@ -132,9 +146,9 @@ class Auditor:
         for key, server in later._servers.items():
             self._forget(key)
             self._servers[key] = server
-        for key, group in later._groups.items():
+        for key in later._groups.unids():
             self._forget(key)
-            self._groups.add(key, group)
+        self._groups.absorb(later._groups)
         for key, document in later._documents.items():
             self._forget(key)
             self._documents[key] = document
@@ -164,6 +178,21 @@ class Auditor:
             return
         # Group and Server documents, most of what is read, need a few items only.
         written = attributes.get("form", "").casefold()
+        skimmed = None
+        if self.on_demand and written == "group" and parsed is None:
+            skimmed = skim_group(segment, prolog)
+        if skimmed is not None:
+            key = skimmed.unid.casefold() if skimmed.unid else f"{source}:{segment.line}"
+            self._forget(key)
+            if skimmed.names:
+                self._groups.add(key, skimmed, prolog, source, segment.line)
+            return
+        if self.on_demand and written == "domain" and parsed is None:
+            readable, unid = self._unaudited(segment, prolog)
+            if readable:
+                # Not parsed, but a later copy still replaces an earlier one.
+                self._forget(unid.casefold() if unid else f"{source}:{segment.line}")
+                return
         note: Note | NoteItems
         if parsed is not None:
             note = parsed
@@ -182,9 +211,18 @@ class Auditor:
         elif form == "group":
             group = group_of(note)
             if group is not None:
-                self._groups.add(key, group)
+                self._groups.add_group(key, group, prolog, source)
         elif form == "domain" and isinstance(note, Note) and self._audited(note):
             self._documents[key] = self._document(note, source)
+
+    def _unaudited(self, segment: Segment, prolog: Prolog) -> tuple[bool, str | None]:
+        """``(True, UNID)`` for a Domain document that cannot be of the domain type
+        audited (its bytes lack the type's letters), else ``(False, None)``."""
+        data = segment.data
+        pattern = self._type_pattern
+        if pattern is None or pattern.search(data) or spelt_otherwise(data, prolog.encoding):
+            return False, None
+        return note_unid(segment, prolog)
 
     def _audited(self, note: Note) -> bool:
         types = {
@@ -251,16 +289,34 @@ class Auditor:
         documents = list(self._documents.values())
         return self._audit(documents).leaks(documents)
 
+    def groups(self) -> GroupStore:
+        """Every Group document read so far, parsed (the audit itself parses only the
+        groups its documents and the ACL reach): for a search over all groups."""
+        return self._groups.complete()
+
     def _audit(self, documents: list[DomainDocument]) -> Rules:
         servers = [*self._servers.values()]
         servers.extend(name for document in documents for name in document.named_servers)
         unique = {name_key(name): name for name in reversed(servers)}
-        directory = Directory(
-            tuple(sorted(unique.values(), key=str.casefold)),
-            self._groups,
-            self._acl,
-        )
+        ordered = tuple(sorted(unique.values(), key=str.casefold))
+        if not self.on_demand:
+            directory = Directory(ordered, self._groups.complete(), self._acl)
+        else:
+            reached = self._groups.reach(self._roots(documents, servers))
+            directory = Directory(ordered, reached.store, self._acl, more=reached)
         return Rules(Access(directory), self.domain_type)
+
+    def _roots(self, documents: list[DomainDocument], servers: list[str]) -> list[str]:
+        """What the audit asks about: the documents' readers, authors and DocumentAccess
+        entries, the servers and the ACL's names. Groups they do not reach are not
+        parsed (the resolver loads them if a question needs them)."""
+        roots = [*servers]
+        for document in documents:
+            roots.extend(document.access.entries)
+            roots.extend(entry for item in document.document_access for entry in item.entries)
+        if self._acl is not None:
+            roots.extend(entry.name for entry in self._acl.entries)
+        return roots
 
 
 def _domain_name(note: Note) -> str:

@@ -216,13 +216,11 @@ class Rules:
         entries += [
             entry for d in documents for item in d.document_access for entry in item.entries
         ]
-        reached = {name_key(group) for group in self.access.expand(entries).groups}
-        for cycle in self.access.cycles():
-            if reached & {name_key(group) for group in cycle}:
-                self.add(
-                    GROUP_CYCLE,
-                    f"groups nest in a cycle: {' > '.join(cycle)}; remove one of the nestings",
-                )
+        for cycle in self.access.cycles_through(self.access.expand(entries).groups):
+            self.add(
+                GROUP_CYCLE,
+                f"groups nest in a cycle: {' > '.join(cycle)}; remove one of the nestings",
+            )
 
 
 def _is_own(document: DomainDocument, server_key: str) -> bool:

@@ -7,17 +7,17 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import click
 
 from dxltools import __version__
-from dxltools.agents import bundled_agents, describe_agent
-from dxltools.cli.config import Config, find_config, settings_folder
 from dxltools.cli.interrupt import Terminated, graceful_termination
-from dxltools.cli.run import RunOptions, check_options, parse_settings, run_agent
 from dxltools.errors import DxlError, UsageError
 from dxltools.fs.files import DEFAULT_INCLUDE, folders_without_inputs
+
+if TYPE_CHECKING:
+    from dxltools.cli.config import Config
 
 REPORT_URL = "https://github.com/dxltools/dxltools/issues"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +40,8 @@ def _fail(error: DxlError, hint: str | None = None) -> NoReturn:
 
 def _config(paths: tuple[str, ...]) -> Config:
     """The settings nearest the inputs (empty when there are none); a broken file is fatal."""
+    from dxltools.cli.config import find_config, settings_folder  # start-up counts
+
     try:
         return find_config(settings_folder(paths))
     except DxlError as error:
@@ -47,6 +49,8 @@ def _config(paths: tuple[str, ...]) -> Config:
 
 
 def _settings_line(config: Config, paths: tuple[str, ...]) -> str:
+    from dxltools.cli.config import settings_folder
+
     if config.path is not None:
         return f"settings: {config.path}"
     folder = settings_folder(paths)
@@ -227,6 +231,8 @@ def run(
     done or nothing to change; 1: --check found changes; 2: bad usage or bad
     input.
     """
+    from dxltools.cli.run import RunOptions, check_options, parse_settings, run_agent
+
     _inputs(f"run {agent}", paths)
     config = _config(paths)
     try:
@@ -268,6 +274,8 @@ def run(
 def agents() -> None:
     """List the bundled agents, what they do and their parameters."""
     try:
+        from dxltools.agents import bundled_agents, describe_agent  # start-up counts
+
         for path in bundled_agents().values():
             click.echo(describe_agent(path))
     except DxlError as error:
@@ -359,6 +367,8 @@ def audit(
     _inputs("audit", paths)
     config = _config(paths)
     try:
+        from dxltools.cli.run import parse_settings  # imported when used
+
         if settings and not after:
             raise UsageError("goes with --after AGENT", source="--set")
         parsed = {**config.settings_for(after), **parse_settings(settings)} if after else {}

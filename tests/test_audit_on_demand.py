@@ -1,0 +1,324 @@
+"""Groups on demand: the audit parses only the Group documents its documents and the ACL
+reach, and gives exactly the report of the audit that parses every one of them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks.generate import generate
+from dxltools.access.directory import GROUP_ITEMS, Group, group_of
+from dxltools.access.lazy import LazyGroups, Reached, _Blocks, skim_group
+from dxltools.audit.collect import Auditor
+from dxltools.audit.report import AuditReport
+from dxltools.dxl.model import read_items
+from dxltools.dxl.scan import Prolog, Scanner, Segment, SegmentKind
+from dxltools.errors import DxlSyntaxError
+from tests.directory_strategies import GenDirectory, directories
+from tests.shared import FIXTURES, real_dxl_files
+from tests.test_audit import fixed
+
+EXPORTS = [*sorted(FIXTURES.glob("*.dxl")), *real_dxl_files()]
+
+
+def audited(exports: list[tuple[str, bytes]], *, on_demand: bool) -> Auditor:
+    auditor = Auditor(on_demand=on_demand)
+    for source, data in exports:
+        auditor.add_bytes(data, source)
+    return auditor
+
+
+def assert_same_audit(exports: list[tuple[str, bytes]]) -> AuditReport:
+    lazy, full = audited(exports, on_demand=True), audited(exports, on_demand=False)
+    report = lazy.report()
+    assert report == full.report()
+    assert lazy.coexistence_leaks() == full.coexistence_leaks()
+    return report
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[Group]:
+    """The groups the on-demand audit parses from their bytes, in order."""
+    found: list[Group] = []
+    original = LazyGroups.group
+
+    def spy(self: LazyGroups, document: int) -> Group:
+        group = original(self, document)
+        found.append(group)
+        return group
+
+    monkeypatch.setattr(LazyGroups, "group", spy)
+    return found
+
+
+# -- the same report -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXPORTS, ids=lambda path: Path(path).name)
+def test_fixtures_and_real_exports_before_and_after_the_fix(path: Path) -> None:
+    data = path.read_bytes()
+    assert_same_audit([(path.name, data)])
+    assert_same_audit([(path.name, fixed(data))])
+    assert_same_audit([(path.name, data), ("fixed.dxl", fixed(data))])
+
+
+@given(directories())
+def test_generated_directories(directory: GenDirectory) -> None:
+    assert_same_audit(directory.exports())
+
+
+@given(directories(), st.integers(0, 4), st.booleans())
+def test_groups_split_over_several_exports_and_replaced(
+    directory: GenDirectory, cut: int, stale: bool
+) -> None:
+    assert_same_audit(directory.spread(cut, stale))
+
+
+def test_a_generated_directory_parses_only_the_groups_it_reaches(
+    parsed: list[Group], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stores: list[int] = []
+    reach = LazyGroups.reach
+
+    def spy(self: LazyGroups, entries: Iterable[str]) -> Reached:
+        reached = reach(self, entries)
+        stores.append(len(reached.store))
+        return reached
+
+    monkeypatch.setattr(LazyGroups, "reach", spy)
+    out = io.BytesIO()
+    stats = generate(out, 1_000_000, 3)
+    data = out.getvalue()
+    groups = stats.by_form["Group"]
+    assert groups > 40
+    for exports in ([("names.dxl", data)], [("names.dxl", fixed(data))]):
+        assert assert_same_audit(exports).domains
+        parsed.clear()
+        stores.clear()
+        audited(exports, on_demand=True).report()
+        # The resolver holds the servers and admins groups and the ACL's: a handful.
+        assert stores and 0 < stores[0] < 10
+        # A few more are parsed to check how they spell the admins; most never are.
+        assert len({group.unid for group in parsed}) < groups / 2
+
+
+# -- a spelling that only an unreached group decides ------------------------------------------
+
+PROLOG = "<?xml version='1.0'?>\n<database xmlns='http://www.lotus.com/dxl'>\n"
+
+
+def group_note(unid: str, name: str, *members: str) -> str:
+    texts = "".join(f"<text>{member}</text>" for member in members)
+    return (
+        f"<document form='Group'><noteinfo unid='{unid}'/>"
+        f"<item name='ListName'><text>{name}</text></item>"
+        f"<item name='Members'><textlist>{texts}</textlist></item></document>\n"
+    )
+
+
+def domain_note(*readers: str) -> str:
+    texts = "".join(f"<text>{reader}</text>" for reader in readers)
+    return (
+        "<document form='Domain'><noteinfo unid='D0000000000000000000000000000001'/>"
+        "<item name='DomainType'><text>ForeignDomain</text></item>"
+        "<item name='DomainName'><text>BTEx</text></item>"
+        "<item name='MailServer'><text>CN=Coex1/O=Acme</text></item>"
+        f"<item name='$Readers' readers='true'><textlist>{texts}</textlist></item></document>\n"
+    )
+
+
+def test_the_first_listing_in_the_directory_spells_a_name(parsed: list[Group]) -> None:
+    # Sales is never reached, but it lists the admin first: its spelling is the one
+    # every audit shows.
+    data = (
+        PROLOG
+        + group_note("A0000000000000000000000000000001", "Sales", "admin/acme", "Jo/Acme")
+        + group_note("A0000000000000000000000000000002", "Admins", "CN=Admin/O=Acme")
+        + domain_note("Admins", "CN=Coex1/O=Acme")
+        + "</database>\n"
+    ).encode()
+    report = assert_same_audit([("names.dxl", data)])
+    (domain,) = report.domains
+    assert domain.documents[0].readable_by == ("CN=admin/O=acme", "CN=Coex1/O=Acme")
+
+
+def test_the_groups_a_question_needs_are_parsed_when_asked(parsed: list[Group]) -> None:
+    data = (
+        PROLOG
+        + group_note("A0000000000000000000000000000001", "Sales", "CN=Jo/O=Acme")
+        + group_note("A0000000000000000000000000000002", "Admins", "CN=Admin/O=Acme")
+        + domain_note("Admins", "CN=Coex1/O=Acme")
+        + "</database>\n"
+    ).encode()
+    auditor = audited([("names.dxl", data)], on_demand=True)
+    parsed.clear()
+    auditor.report()
+    assert [group.name for group in parsed] == ["Admins"]
+    # Every group can still be listed, for a search over all of them (issue 17).
+    store = auditor.groups()
+    assert [(key, group.names, group.members) for key, group in store.items()] == [
+        ("a0000000000000000000000000000001", ("Sales",), ("CN=Jo/O=Acme",)),
+        ("a0000000000000000000000000000002", ("Admins",), ("CN=Admin/O=Acme",)),
+    ]
+
+
+# -- reading a Group document from its bytes --------------------------------------------------
+
+PLAIN = (
+    "<document form='Group'><noteinfo noteid='1' unid='AB00000000000000000000000000000C'/>"
+    "<item name='ListName'><text> Sales </text></item>"
+    "<item name='Members' names='true'><textlist><text>CN=A/O=B</text>"
+    "<text>Jo &amp; Co</text></textlist></item>"
+    "<item name='GroupType'><number>4</number></item></document>"
+)
+VARIANTS = [
+    PLAIN,
+    PLAIN.replace("'ListName'", '"listname"'),
+    PLAIN.replace("<item name='Members'", "<item\n name='Members'"),
+    PLAIN.replace(
+        "<text> Sales </text>", "<textlist>\n<text>Sales</text>\n<text>S2</text></textlist>"
+    ),
+    PLAIN.replace("<text> Sales </text>", "<text>S&amp;les</text>"),
+    PLAIN.replace("<text> Sales </text>", "<text>Sa<break/>les</text>"),
+    PLAIN.replace("<item name='Members' names='true'>", "<item names='true' name='Members'>"),
+    PLAIN.replace("<item name='Members'", "<item name='Mem&#98;ers'"),
+    PLAIN.replace(
+        "<item name='GroupType'", "<!-- <item name='ListName'> --><item name='GroupType'"
+    ),
+    PLAIN.replace("<item name='GroupType'", "<item name='Note' x='>'/><item name='GroupType'"),
+    PLAIN.replace(
+        "<item name='ListName'", "<item name='Other'><text>x</text></item><item name='ListName'"
+    ),
+    PLAIN.replace(
+        " unid='AB00000000000000000000000000000C'", " x='>' unid='AB00000000000000000000000000000C'"
+    ),
+    PLAIN.replace(" unid='AB00000000000000000000000000000C'", ""),
+    PLAIN.replace("<text>CN=A/O=B</text>", "<text>CN=A/O=B\r\n</text>"),
+    PLAIN.replace("<item name='ListName'>", "<item name='ListName' xmlns='urn:other'>"),
+    PLAIN.replace(
+        "<item name='Members' names='true'><textlist>", "<item name='Members'/><x><y>"
+    ).replace("</textlist></item>", "</y></x>"),
+    PLAIN.replace("<text> Sales </text>", "<textlist><text/><text>S</text></textlist>"),
+]
+
+
+def segment_of(data: bytes) -> tuple[Segment, Prolog]:
+    export = PROLOG.encode() + data + b"\n</database>\n"
+    scanner = Scanner(io.BytesIO(export), "names.dxl")
+    for segment in scanner.segments():
+        if segment.kind is SegmentKind.NOTE:
+            assert scanner.prolog is not None
+            return segment, scanner.prolog
+    raise AssertionError("no note")
+
+
+@pytest.mark.parametrize("note", VARIANTS)
+def test_skimming_reads_what_the_parser_reads_or_declines(note: str) -> None:
+    segment, prolog = segment_of(note.encode())
+    skimmed = skim_group(segment, prolog)
+    failure: str | None = None
+    try:
+        expected = group_of(read_items(segment, prolog, "names.dxl", GROUP_ITEMS))
+    except DxlSyntaxError as error:
+        failure = str(error)
+    if failure is not None:
+        # Read from its bytes, the group fails as the parser does, when it is parsed.
+        assert skimmed is not None and skimmed.names
+        groups = LazyGroups()
+        groups.add("key", skimmed, prolog, "names.dxl", segment.line)
+        with pytest.raises(DxlSyntaxError) as raised:
+            groups.group(0)
+        assert str(raised.value) == failure
+        return
+    if skimmed is None:
+        assert note != PLAIN  # the plain note is read from its bytes
+        return
+    groups = LazyGroups()
+    groups.add("key", skimmed, prolog, "names.dxl")
+    assert expected is not None
+    assert (skimmed.unid, skimmed.names) == (expected.unid, expected.names)
+    assert groups.group(0) == Group(expected.names, expected.members, expected.group_type, "key")
+
+
+def test_the_plain_note_is_read_exactly() -> None:
+    segment, prolog = segment_of(PLAIN.encode())
+    skimmed = skim_group(segment, prolog)
+    assert skimmed is not None
+    assert (skimmed.unid, skimmed.names) == ("AB00000000000000000000000000000C", ("Sales",))
+
+
+def coexistence_note(unid: str, server: str, *readers: str) -> str:
+    texts = "".join(f"<text>{reader}</text>" for reader in readers)
+    return (
+        f"<document form='Domain'><noteinfo unid='{unid}'/>"
+        "<item name='DomainType'><text>ForeignDomain</text></item>"
+        "<item name='DomainName'><text>BTEx</text></item>"
+        f"<item name='MailServer'><text>{server}</text></item>"
+        f"<item name='$Readers' readers='true'><textlist>{texts}</textlist></item></document>\n"
+    )
+
+
+def test_nested_groups_are_parsed_as_the_entries_reach_them(parsed: list[Group]) -> None:
+    data = (
+        PROLOG
+        + group_note("A0000000000000000000000000000001", "Sales", "CN=Jo/O=Acme")
+        + group_note("A0000000000000000000000000000002", "Admins", "Deputies", "CN=Admin/O=Acme")
+        + group_note("A0000000000000000000000000000003", "Deputies", "CN=Vice/O=Acme")
+        + domain_note("Admins", "CN=Coex1/O=Acme")
+        + "</database>\n"
+    ).encode()
+    report = assert_same_audit([("names.dxl", data)])
+    assert report.domains[0].documents[0].readable_by == (
+        "CN=Admin/O=Acme",
+        "CN=Coex1/O=Acme",
+        "CN=Vice/O=Acme",
+    )
+    parsed.clear()
+    audited([("names.dxl", data)], on_demand=True).report()
+    assert sorted({group.name for group in parsed}) == ["Admins", "Deputies"]
+
+
+def test_a_group_reached_through_a_wildcard_member_is_parsed(parsed: list[Group]) -> None:
+    # Coex2 is in Pool/OU=Gw/O=Acme, which the wildcard member of Servers takes in: so
+    # Coex2 reads Coex1's document. The leak check asks about servers only.
+    coex1, coex2 = "CN=Coex1/O=Acme", "CN=Coex2/O=Acme"
+    data = (
+        PROLOG
+        + group_note("A0000000000000000000000000000001", "Sales", "CN=Jo/O=Acme")
+        + group_note("A0000000000000000000000000000002", "Servers", "*/OU=Gw/O=Acme")
+        + group_note("A0000000000000000000000000000003", "Pool/OU=Gw/O=Acme", coex2)
+        + coexistence_note("D0000000000000000000000000000001", coex1, "Servers", coex1)
+        + coexistence_note("D0000000000000000000000000000002", coex2, "Servers", coex2)
+        + "</database>\n"
+    ).encode()
+    assert_same_audit([("names.dxl", data)])
+    parsed.clear()
+    leaks = audited([("names.dxl", data)], on_demand=True).coexistence_leaks()
+    assert [(problem.code, problem.server) for problem in leaks] == [("multiple-visible", coex2)]
+    assert sorted({group.name for group in parsed}) == ["Pool/OU=Gw/O=Acme", "Servers"]
+
+
+def test_a_domain_document_read_from_its_bytes_alone_still_replaces_an_earlier_copy() -> None:
+    first = (PROLOG + domain_note("CN=Coex1/O=Acme") + "</database>\n").encode()
+    later = first.replace(b">ForeignDomain<", b">AdjacentDomain<")
+    assert b"foreigndomain" not in later.lower()  # so it is not parsed
+    exports = [("names.dxl", first), ("later.dxl", later)]
+    assert assert_same_audit(exports).domains == ()
+    assert len(assert_same_audit(exports[:1]).domains) == 1
+
+
+def test_kept_items_read_back_from_every_block_and_the_pending_one() -> None:
+    blocks = _Blocks(size=10)
+    pieces = [bytes([65 + n]) * (3 + n % 7) for n in range(40)]
+    starts = []
+    for piece in pieces:
+        starts.append(len(blocks))
+        blocks.append(piece)
+    for start, piece in zip(starts, pieces, strict=True):
+        assert blocks.read(start, start + len(piece)) == piece
+    assert b"".join(block for _, block in blocks.blocks()) == b"".join(pieces)
