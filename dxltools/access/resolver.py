@@ -97,8 +97,9 @@ class Expansion:
     roles: tuple[str, ...]  # role keys
 
 
-class _Reader(NamedTuple):
-    """A :class:`NamesList` with the numbers of its groups, sorted."""
+class _IndexedName(NamedTuple):
+    """A name a question is about, as the index knows it: a :class:`NamesList` with
+    the numbers of its groups, sorted."""
 
     name: str
     key: str
@@ -116,7 +117,7 @@ class Access(GroupIndex):
 
     def _build(self, directory: Directory) -> None:
         super()._build(directory)
-        self._lists: dict[str, _Reader] = {}
+        self._lists: dict[str, _IndexedName] = {}
         self._verdicts: dict[tuple[str, str], bool] = {}
         self._wildcards: tuple[str, ...] | None = None
 
@@ -166,7 +167,7 @@ class Access(GroupIndex):
         groups = frozenset(map(self._group_key, reader.groups))
         return NamesList(reader.name, reader.key, groups, reader.roles)
 
-    def _reader(self, name: str) -> _Reader:
+    def _reader(self, name: str) -> _IndexedName:
         """The names list of `name`, its groups as numbers: a list of group keys would
         hold thousands of strings for a server of a large directory."""
         key = name_key(name)
@@ -177,7 +178,7 @@ class Access(GroupIndex):
             roles = self._roles(name, lambda entry: self._in(groups, self._group(entry)))
             if self._more is not more:  # every group was loaded meanwhile: numbers changed
                 return self._reader(name)
-            cached = self._lists[key] = _Reader(canonicalize(name), key, groups, roles)
+            cached = self._lists[key] = _IndexedName(canonicalize(name), key, groups, roles)
         return cached
 
     # -- reading --------------------------------------------------------------------------
@@ -198,7 +199,7 @@ class Access(GroupIndex):
                 return True
         return False
 
-    def _lets(self, reader: _Reader, entry: str) -> bool:
+    def _lets(self, reader: _IndexedName, entry: str) -> bool:
         """True if `entry` lets the reader read."""
         kind = name_kind(entry)
         if kind is NameKind.ROLE:

@@ -20,7 +20,7 @@ from dxltools.audit.collect import DEFAULT_DOMAIN_TYPE, DEFAULT_SERVER_ITEMS, Au
 from dxltools.audit.report import AuditReport
 from dxltools.audit.views import DOCUMENT_ACCESS_PRESENT, MULTIPLE_VISIBLE, UNRESTRICTED, Problem
 from dxltools.errors import DxlError, MissingParameterError
-from dxltools.fs.files import find_inputs, reads_stdin
+from dxltools.fs.files import STDIN_NAME, find_inputs, reads_stdin
 from dxltools.names import name_key
 
 __all__ = [
@@ -48,7 +48,6 @@ _FIXED_CODES = frozenset({DOCUMENT_ACCESS_PRESENT, UNRESTRICTED, MULTIPLE_VISIBL
 _FIXED_PREFIX = "failover-"
 # In-place, keeping the original: the command is meant to be run as it is.
 _WRITE = ("-i", "--backup", ".orig")
-_STDIN_NAME = "<stdin>"
 
 
 def fixes(problem: Problem) -> bool:
@@ -182,7 +181,7 @@ def missing_servers_group_hint(
     auditor = _auditor_for(settings)
     try:
         if reads_stdin(paths):
-            auditor.add_stream(stdin, _STDIN_NAME)
+            auditor.add_stream(stdin, STDIN_NAME)
         else:
             for item in find_inputs(paths, include, exclude):
                 auditor.add_file(item.path)

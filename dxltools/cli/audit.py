@@ -38,10 +38,16 @@ from dxltools.audit.report import AuditReport
 from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
 from dxltools.errors import DxlError, UsageError
 from dxltools.fs.atomic import atomic_output
-from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin, skip_reason
+from dxltools.fs.files import (
+    STDIN_NAME,
+    InputFile,
+    find_inputs,
+    read_error,
+    reads_stdin,
+    skip_reason,
+)
 from dxltools.rewrite.stream import rewrite_bytes
 
-STDIN_NAME = "<stdin>"
 _COMMAND = "dxltools audit"
 
 

@@ -58,7 +58,7 @@ class Config:
         return dict(found)
 
 
-class _Reader:
+class _SettingsTable:
     """Checks one file's settings table; `prefix` is where that table sits in the file."""
 
     def __init__(self, path: Path, prefix: str) -> None:
@@ -150,14 +150,14 @@ def _toml_error(path: Path, message: str, text: str) -> ConfigError:
 def _settings(path: Path, document: Mapping[str, Any]) -> Config | None:
     """The settings in a parsed file; None for a pyproject without ``[tool.dxltools]``."""
     if path.name != PYPROJECT_NAME:
-        return _Reader(path, "").config(document)
+        return _SettingsTable(path, "").config(document)
     tool = document.get("tool", {})
     table = tool.get("dxltools") if isinstance(tool, dict) else None
     if table is None:
         return None
     if not isinstance(table, dict):
-        raise _Reader(path, "").fail("tool.dxltools", f"expected a table, got {table!r}")
-    return _Reader(path, "tool.dxltools.").config(table)
+        raise _SettingsTable(path, "").fail("tool.dxltools", f"expected a table, got {table!r}")
+    return _SettingsTable(path, "tool.dxltools.").config(table)
 
 
 def load_config(path: Path) -> Config:

@@ -29,11 +29,16 @@ from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_WOULD_CHANGE
 from dxltools.cli.progress import Progress
 from dxltools.errors import DxlError, MissingParameterError, UsageError, WriteError
 from dxltools.fs.atomic import numbered_backups, remove_stale_temporaries
-from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin, skip_reason
+from dxltools.fs.files import (
+    STDIN_NAME,
+    InputFile,
+    find_inputs,
+    read_error,
+    reads_stdin,
+    skip_reason,
+)
 from dxltools.fs.lock import locked
 from dxltools.rewrite.stream import RewriteReport
-
-STDIN_NAME = "<stdin>"
 
 
 @attrs.frozen

@@ -20,7 +20,8 @@ from dxltools.errors import DxlError, NotDxlError, ReadError
 from dxltools.fs.atomic import KEPT_SUFFIX, TEMP_SUFFIX
 
 DEFAULT_INCLUDE = ("*.dxl", "*.xml")
-STDIN = "-"
+STDIN = "-"  # the path argument that means standard input
+STDIN_NAME = "<stdin>"  # how reports and errors name standard input
 _SEPARATORS = re.compile(r"[\\/]+")
 
 

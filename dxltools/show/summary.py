@@ -68,9 +68,15 @@ from dxltools.dxl.scan import Scanner, SegmentKind, parse_attributes
 from dxltools.dxl.select import NoteHead, by_form
 from dxltools.dxl.wellformed import Checker, checked_segments
 from dxltools.errors import DxlError
-from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin, skip_reason
+from dxltools.fs.files import (
+    STDIN_NAME,
+    InputFile,
+    find_inputs,
+    read_error,
+    reads_stdin,
+    skip_reason,
+)
 
-STDIN_SOURCE = "<stdin>"
 VALUE_SEPARATOR = "; "
 
 # (NoteSummary attribute, item name) of the single-valued fields, in display order.
@@ -388,7 +394,7 @@ def run_show(options: ShowOptions, stdin: IO[bytes], stdout: TextIO, stderr: Tex
     output: _Output = _JsonOutput(stdout) if options.json else _TextOutput(stdout)
     inputs: list[tuple[InputFile | None, str, Opener]]
     if reads_stdin(options.paths):
-        inputs = [(None, STDIN_SOURCE, _borrow(stdin))]
+        inputs = [(None, STDIN_NAME, _borrow(stdin))]
     else:
         found = find_inputs(options.paths, options.include, options.exclude)
         inputs = [(file, str(file.path), _opener(file.path)) for file in found]

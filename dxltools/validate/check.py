@@ -42,10 +42,9 @@ from dxltools.dxl.scan import (
     element_layout,
 )
 from dxltools.errors import DxlError, NotDxlError, UnsupportedInputError, UsageError
-from dxltools.fs.files import InputFile, find_inputs, read_error, reads_stdin
+from dxltools.fs.files import STDIN_NAME, InputFile, find_inputs, read_error, reads_stdin
 
 CHUNK_SIZE = 1 << 20
-STDIN_NAME = "<stdin>"
 DTD_SUBFOLDER = "xmlschemas"  # admins point at the Notes program folder or at this one
 # The header part of a note, in the order the DTD wants, before any <item>.
 HEADER_TAGS = ("noteinfo", "updatedby", "revisions", "wassignedby", "textproperties", "mime")
