@@ -442,6 +442,8 @@ def bench_parallel(
     for index in range(files):
         work = workload(workdir, size, seed + 1 + index, say)
         link = folder / work.path.name
+        if link.is_symlink() and not link.exists():
+            link.unlink()  # left dangling by an earlier run from another folder
         if not link.exists():
             link.symlink_to(work.path)
         _warm(work.path)
