@@ -18,15 +18,14 @@ import pytest
 from hypothesis import given
 
 import dxltools.show.summary
+from dxltools.cli.show import ShowOptions, run_show
 from dxltools.dxl.model import Note, note_from_segment, parse_note
 from dxltools.dxl.scan import Prolog, Segment
 from dxltools.errors import DxlError, DxlSyntaxError
 from dxltools.show.summary import (
     ItemSummary,
     NoteSummary,
-    ShowOptions,
     format_line,
-    run_show,
     show_stream,
     summarize_note,
 )

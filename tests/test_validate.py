@@ -18,17 +18,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
+from dxltools.cli.validate import ValidateOptions, run_validate
 from dxltools.dxl.scan import scan_bytes
-from dxltools.validate.check import (
-    DtdResolver,
-    FileCheck,
-    Problem,
-    SeenUnids,
-    ValidateOptions,
-    find_dtd,
-    run_validate,
-    validate_bytes,
-)
+from dxltools.validate.check import FileCheck, validate_bytes
+from dxltools.validate.dtd import DtdResolver, find_dtd
+from dxltools.validate.problems import ValidationProblem
+from dxltools.validate.structure import SeenUnids
 from tests.shared import (
     FIXTURES,
     REAL_DXL,
@@ -64,12 +59,12 @@ def replace_once(data: bytes, old: bytes, new: bytes) -> bytes:
     return data.replace(old, new, 1)
 
 
-def errors(problems: list[Problem]) -> list[Problem]:
+def errors(problems: list[ValidationProblem]) -> list[ValidationProblem]:
     """The problems that make a file invalid (not the notes)."""
     return [problem for problem in problems if problem.severity == "error"]
 
 
-def codes(problems: list[Problem]) -> list[str]:
+def codes(problems: list[ValidationProblem]) -> list[str]:
     return [problem.code for problem in errors(problems)]
 
 
@@ -751,9 +746,12 @@ def test_folder_without_dxl_files(tmp_path: Path) -> None:
 
 
 def test_problem_text_form() -> None:
-    assert str(Problem("a.dxl", 3, 7, "dtd", "bad")) == "a.dxl:3:7: dtd: bad"
-    assert str(Problem("a.dxl", 3, 0, "unid", "bad")) == "a.dxl:3: unid: bad"
-    assert str(Problem("a.dxl", 1, 0, "no-doctype", "x", "note")) == "a.dxl:1: note: no-doctype: x"
+    assert str(ValidationProblem("a.dxl", 3, 7, "dtd", "bad")) == "a.dxl:3:7: dtd: bad"
+    assert str(ValidationProblem("a.dxl", 3, 0, "unid", "bad")) == "a.dxl:3: unid: bad"
+    assert (
+        str(ValidationProblem("a.dxl", 1, 0, "no-doctype", "x", "note"))
+        == "a.dxl:1: note: no-doctype: x"
+    )
 
 
 # -- streaming -----------------------------------------------------------------------------

@@ -301,7 +301,7 @@ def show(
     """One line per note: form, UNID, domain, servers, readers and authors items."""
     _inputs("show", paths)
     config = _config(paths)
-    from dxltools.show.summary import ShowOptions, run_show  # imported when used: start-up counts
+    from dxltools.cli.show import ShowOptions, run_show  # imported when used: start-up counts
 
     options = ShowOptions(
         paths=paths,
@@ -426,7 +426,7 @@ def validate(
     """
     _inputs("validate", paths)
     config = _config(paths)
-    from dxltools.validate.check import ValidateOptions, run_validate  # imported when used
+    from dxltools.cli.validate import ValidateOptions, run_validate  # imported when used
 
     options = ValidateOptions(
         paths=paths,
