@@ -18,8 +18,11 @@ from dxltools.agents import AgentRun, AuditSpec, load_agent
 from dxltools.agents.apply import OwnAudit as _OwnAudit
 from dxltools.dxl.scan import NOTE_START_RE
 from dxltools.errors import DxlError
+from dxltools.rewrite import file as file_module
 from dxltools.rewrite import parts as parts_module
-from dxltools.rewrite.stream import RewriteReport, rewrite_file
+from dxltools.rewrite.file import rewrite_file
+from dxltools.rewrite.stream import RewriteReport
+from dxltools.rewrite.taps import Observers
 from tests.clitools import COEX, FOREIGN, NAMES, copy, invoke, leftover_temporaries
 from tests.shared import fixture_files, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
@@ -36,7 +39,10 @@ def _rewrite(
     path: Path, out: Path, parts: int, agent: str = "remove-document-access"
 ) -> tuple[bytes, RewriteReport, AgentRun]:
     run = load_agent(agent, AGENTS[agent]).start()
-    report = rewrite_file(path, run.edit, select=run.wants, output=out, parts=parts, keep=(run,))
+    observers = Observers(learners=(run,))
+    report = rewrite_file(
+        path, run.edit, select=run.wants, output=out, parts=parts, observers=observers
+    )
     return out.read_bytes(), report, run
 
 
@@ -66,7 +72,7 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         done.append(outcome is not None)
         return outcome
 
-    monkeypatch.setattr(parts_module, "rewrite_in_parts", recorded)
+    monkeypatch.setattr(file_module, "rewrite_in_parts", recorded)
     return done
 
 
@@ -159,7 +165,7 @@ def test_a_failing_part_falls_back_to_one_pass(
 
     real_in_parts = parts_module.rewrite_in_parts
     monkeypatch.setattr(parts_module, "_rewrite_part", second_part_dies)
-    monkeypatch.setattr(parts_module, "rewrite_in_parts", counted)
+    monkeypatch.setattr(file_module, "rewrite_in_parts", counted)
     _assert_same_as_one_pass(NAMES, tmp_path, 3, "coexistence-readers")
     assert started and not started[-1]  # the parts were tried, gave up: one pass did it
 
@@ -231,9 +237,8 @@ def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
             run.edit,
             select=run.wants,
             output=tmp_path / f"out{parts}.dxl",
-            tap=audit,
+            observers=Observers(tap=audit, learners=(run,)),
             parts=parts,
-            keep=(run, audit),
         )
         reports.append(audit.auditor.report())
     assert small_parts[-1]  # the parts did the work
