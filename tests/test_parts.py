@@ -246,6 +246,14 @@ def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
     assert reports[0].domains  # the fixture's Foreign Domain documents were audited
 
 
+def test_the_tap_is_always_among_what_the_parts_send_back() -> None:
+    run = load_agent("coexistence-readers", AGENTS["coexistence-readers"]).start()
+    audit = _OwnAudit(AuditSpec(None, "ForeignDomain", ("MailServer",)), str(NAMES))
+    assert Observers(tap=audit, learners=(run,)).stateful == (run, audit)
+    assert Observers(tap=audit).stateful == (audit,)
+    assert Observers(learners=(run,)).stateful == (run,)
+
+
 def test_the_command_refuses_a_leaking_result_with_jobs_as_in_one_pass(
     tmp_path: Path, small_parts: list[bool]
 ) -> None:
