@@ -18,7 +18,6 @@ from dxltools.agents import AgentRun, AuditSpec, load_agent
 from dxltools.agents.apply import OwnAudit as _OwnAudit
 from dxltools.dxl.scan import NOTE_START_RE
 from dxltools.errors import DxlError
-from dxltools.rewrite import file as file_module
 from dxltools.rewrite import parts as parts_module
 from dxltools.rewrite.file import rewrite_file
 from dxltools.rewrite.stream import RewriteReport
@@ -72,7 +71,7 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         done.append(outcome is not None)
         return outcome
 
-    monkeypatch.setattr(file_module, "rewrite_in_parts", recorded)
+    monkeypatch.setattr(parts_module, "rewrite_in_parts", recorded)
     return done
 
 
@@ -165,7 +164,7 @@ def test_a_failing_part_falls_back_to_one_pass(
 
     real_in_parts = parts_module.rewrite_in_parts
     monkeypatch.setattr(parts_module, "_rewrite_part", second_part_dies)
-    monkeypatch.setattr(file_module, "rewrite_in_parts", counted)
+    monkeypatch.setattr(parts_module, "rewrite_in_parts", counted)
     _assert_same_as_one_pass(NAMES, tmp_path, 3, "coexistence-readers")
     assert started and not started[-1]  # the parts were tried, gave up: one pass did it
 

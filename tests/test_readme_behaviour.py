@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 import dxltools.cli.progress
-from dxltools.rewrite import file as file_module
 from dxltools.rewrite import parts as parts_module
 from tests.clitools import (
     BTEX_UNIDS,
@@ -284,7 +283,7 @@ def test_one_file_of_32_mib_or_more_is_cut_with_jobs(
         tried.append(outcome is not None)
         return outcome
 
-    monkeypatch.setattr(file_module, "rewrite_in_parts", recorded)
+    monkeypatch.setattr(parts_module, "rewrite_in_parts", recorded)
     result = invoke([*COEX, "-j", "2", "-o", str(tmp_path / "out.dxl"), str(target)])
     assert result.exit_code == 0, result.stderr
     assert tried == [cut]

@@ -20,7 +20,6 @@ from dxltools.agents import load_agent
 from dxltools.audit.collect import Auditor
 from dxltools.dxl.scan import NOTE_START_RE
 from dxltools.errors import DxlError, DxlSyntaxError
-from dxltools.rewrite import file as file_module
 from dxltools.rewrite import parts as parts_module
 from dxltools.rewrite.file import rewrite_file
 from dxltools.rewrite.stream import rewrite_stream
@@ -322,7 +321,7 @@ def in_parts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         done.append(outcome is not None)
         return outcome
 
-    monkeypatch.setattr(file_module, "rewrite_in_parts", recorded)
+    monkeypatch.setattr(parts_module, "rewrite_in_parts", recorded)
     return done
 
 

@@ -17,7 +17,6 @@ from dxltools.edit.changes import Edit
 from dxltools.fs.atomic import FileStamp, Watched, atomic_output
 from dxltools.fs.counting import CountingReader
 from dxltools.rewrite.digest import DigestingWriter, check_written
-from dxltools.rewrite.parts import rewrite_in_parts
 from dxltools.rewrite.stream import RewriteReport, rewrite_stream
 from dxltools.rewrite.taps import NO_OBSERVERS, Observers
 
@@ -66,6 +65,10 @@ def rewrite_file(
         with atomic_output(
             target, mode_from=source_path, backup=backup, source=source, watch=watch
         ) as temporary:
+            # Imported when used: it loads multiprocessing, which a run that
+            # writes no file (stdout, --check, --diff) need not pay for at start-up.
+            from dxltools.rewrite.parts import rewrite_in_parts
+
             in_parts = rewrite_in_parts(
                 source_path,
                 temporary,
