@@ -44,10 +44,10 @@ def rewrite_file(
     (for a progress bar). `observers` watch the rewrite: a tap that sees the
     output as it is written, the helpers that learn from the notes, and a
     check that may refuse the new bytes (:class:`Observers`). On any error
-    the target is left as it was. When the input
-    changes while it is rewritten (its size, modification time or inode),
-    nothing is replaced: the new bytes are kept beside the target as
-    ``NAME.dxltools-new`` and a :class:`WriteError` says so.
+    the target is left as it was. When the input changes while it is
+    rewritten (its size, modification time or inode), nothing is replaced:
+    the new bytes are kept beside the target as ``NAME.dxltools-new`` and a
+    :class:`WriteError` says so.
 
     `parts` > 1 lets a large file be rewritten in up to that many processes
     (:mod:`dxltools.rewrite.parts`), with the same result; `observers.learners`
