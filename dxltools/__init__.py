@@ -46,12 +46,12 @@ if TYPE_CHECKING:
         VerifyError,
         WriteError,
     )
+    from dxltools.rewrite.file import rewrite_file
     from dxltools.rewrite.stream import (
         NoteReport,
         RewriteReport,
         RewriteResult,
         rewrite_bytes,
-        rewrite_file,
         rewrite_stream,
     )
 
@@ -87,12 +87,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "VerifyError",
         "WriteError",
     ),
+    "dxltools.rewrite.file": ("rewrite_file",),
     "dxltools.rewrite.stream": (
         "NoteReport",
         "RewriteReport",
         "RewriteResult",
         "rewrite_bytes",
-        "rewrite_file",
         "rewrite_stream",
     ),
 }

@@ -25,7 +25,9 @@ from dxltools import rewrite_file
 from dxltools.agents import load_agent
 from dxltools.errors import WriteError
 from dxltools.fs.atomic import KEPT_SUFFIX, remove_stale_temporaries
-from dxltools.rewrite import stream as rewrite_module
+from dxltools.rewrite import file as rewrite_file_module
+from dxltools.rewrite.digest import check_written
+from dxltools.rewrite.taps import Observers
 from tests.clitools import (
     COEX,
     NAMES,
@@ -238,7 +240,9 @@ def test_a_file_written_by_another_program_meanwhile_is_never_overwritten(
         written.append(target.read_bytes())
 
     with pytest.raises(WriteError) as raised:
-        rewrite_file(target, run.edit, select=run.wants, check_output=after_the_rewrite)
+        rewrite_file(
+            target, run.edit, select=run.wants, observers=Observers(check=after_the_rewrite)
+        )
     kept = tmp_path / ("names.dxl" + KEPT_SUFFIX)
     assert str(raised.value).startswith(f"{target}: changed by another program")
     assert str(kept) in str(raised.value)
@@ -252,13 +256,13 @@ def test_the_command_keeps_both_versions_and_a_folder_run_skips_the_kept_one(
 ) -> None:
     folder = tmp_path / "exports"
     target = copy(NAMES, folder / "names.dxl")
-    real_check = rewrite_module.check_written
+    real_check = check_written
 
     def check_then_other_writer(*args: Any) -> None:
         real_check(*args)
         _writes_in_place(target)  # between dxltools' read and its replace
 
-    monkeypatch.setattr(rewrite_module, "check_written", check_then_other_writer)
+    monkeypatch.setattr(rewrite_file_module, "check_written", check_then_other_writer)
     refused = _in_place(target)
     monkeypatch.undo()
     kept = folder / ("names.dxl" + KEPT_SUFFIX)

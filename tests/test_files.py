@@ -1,4 +1,5 @@
-"""Which files a command takes: folders walked, include and exclude globs."""
+"""Which files a command takes (folders walked, include and exclude globs) and
+where `-o` writes each one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dxltools.errors import WriteError
 from dxltools.fs.files import InputFile, find_inputs, reads_stdin
+from dxltools.fs.output import OutputTarget, backups_of
 
 
 def tree(root: Path, *names: str) -> Path:
@@ -95,3 +98,42 @@ def test_stdin_is_no_path_or_a_dash() -> None:
     assert reads_stdin(["-"])
     assert not reads_stdin(["-", "names.dxl"])
     assert not reads_stdin(["names.dxl"])
+
+
+def test_output_target_is_a_folder_for_several_inputs_a_folder_or_an_existing_one(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "there").mkdir()
+    one = str(tmp_path / "a.dxl")
+    assert not OutputTarget.of(str(tmp_path / "out.dxl"), [one]).folder
+    assert OutputTarget.of(str(tmp_path / "out"), [one, one]).folder
+    assert OutputTarget.of(str(tmp_path / "out"), [str(tmp_path / "in")]).folder
+    assert OutputTarget.of(str(tmp_path / "there"), [one]).folder
+
+
+def test_output_target_of_an_input(tmp_path: Path) -> None:
+    item = InputFile(tmp_path / "in" / "sub" / "a.dxl", Path("sub/a.dxl"), walked=True)
+    folder = OutputTarget(str(tmp_path / "out"), folder=True)
+    assert folder.target_of(item) == tmp_path / "out" / "sub" / "a.dxl"
+    folder.make_folders(folder.target_of(item))
+    assert (tmp_path / "out" / "sub").is_dir()
+    assert OutputTarget(str(tmp_path / "b.dxl"), folder=False).target_of(item) == tmp_path / "b.dxl"
+
+
+def test_a_single_output_file_needs_its_folder(tmp_path: Path) -> None:
+    OutputTarget(str(tmp_path / "b.dxl"), folder=False).check_file_folder()
+    with pytest.raises(WriteError, match="no such folder"):
+        OutputTarget(str(tmp_path / "none" / "b.dxl"), folder=False).check_file_folder()
+
+
+def test_numbered_backups_in_number_order(tmp_path: Path) -> None:
+    target = tmp_path / "a.dxl"
+    for number in (10, 2, 1):
+        (tmp_path / f"a.dxl.orig.{number}").write_bytes(b"")
+    assert [path.name for path in backups_of(target, ".orig")] == [
+        "a.dxl.orig.1",
+        "a.dxl.orig.2",
+        "a.dxl.orig.10",
+    ]
+    assert backups_of(target, None) == []

@@ -41,7 +41,8 @@ from dxltools.dxl.model import note_from_segment
 from dxltools.dxl.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes
 from dxltools.dxl.select import FormSelect, NoteHead
 from dxltools.errors import DxlError
-from dxltools.rewrite.stream import RewriteResult, rewrite_bytes, rewrite_file, rewrite_stream
+from dxltools.rewrite.file import rewrite_file
+from dxltools.rewrite.stream import RewriteResult, rewrite_bytes, rewrite_stream
 from dxltools.show.summary import show_stream
 from dxltools.validate.check import validate_bytes
 from tests.shared import TIMED, fixture_files, real_dxl_files, requires_shared

@@ -19,7 +19,9 @@ from dxltools.agents.apply import OwnAudit as _OwnAudit
 from dxltools.dxl.scan import NOTE_START_RE
 from dxltools.errors import DxlError
 from dxltools.rewrite import parts as parts_module
-from dxltools.rewrite.stream import RewriteReport, rewrite_file
+from dxltools.rewrite.file import rewrite_file
+from dxltools.rewrite.stream import RewriteReport
+from dxltools.rewrite.taps import Observers
 from tests.clitools import COEX, FOREIGN, NAMES, copy, invoke, leftover_temporaries
 from tests.shared import fixture_files, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
@@ -36,7 +38,10 @@ def _rewrite(
     path: Path, out: Path, parts: int, agent: str = "remove-document-access"
 ) -> tuple[bytes, RewriteReport, AgentRun]:
     run = load_agent(agent, AGENTS[agent]).start()
-    report = rewrite_file(path, run.edit, select=run.wants, output=out, parts=parts, keep=(run,))
+    observers = Observers(learners=(run,))
+    report = rewrite_file(
+        path, run.edit, select=run.wants, output=out, parts=parts, observers=observers
+    )
     return out.read_bytes(), report, run
 
 
@@ -231,14 +236,21 @@ def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
             run.edit,
             select=run.wants,
             output=tmp_path / f"out{parts}.dxl",
-            tap=audit,
+            observers=Observers(tap=audit, learners=(run,)),
             parts=parts,
-            keep=(run, audit),
         )
         reports.append(audit.auditor.report())
     assert small_parts[-1]  # the parts did the work
     assert reports[0] == reports[1]
     assert reports[0].domains  # the fixture's Foreign Domain documents were audited
+
+
+def test_the_tap_is_always_among_what_the_parts_send_back() -> None:
+    run = load_agent("coexistence-readers", AGENTS["coexistence-readers"]).start()
+    audit = _OwnAudit(AuditSpec(None, "ForeignDomain", ("MailServer",)), str(NAMES))
+    assert Observers(tap=audit, learners=(run,)).stateful == (run, audit)
+    assert Observers(tap=audit).stateful == (audit,)
+    assert Observers(learners=(run,)).stateful == (run,)
 
 
 def test_the_command_refuses_a_leaking_result_with_jobs_as_in_one_pass(

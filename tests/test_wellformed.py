@@ -21,7 +21,9 @@ from dxltools.audit.collect import Auditor
 from dxltools.dxl.scan import NOTE_START_RE
 from dxltools.errors import DxlError, DxlSyntaxError
 from dxltools.rewrite import parts as parts_module
-from dxltools.rewrite.stream import rewrite_file, rewrite_stream
+from dxltools.rewrite.file import rewrite_file
+from dxltools.rewrite.stream import rewrite_stream
+from dxltools.rewrite.taps import Observers
 from dxltools.show.summary import show_stream
 from tests.clitools import NAMES, error_line, invoke
 from tests.hostile import billion_laughs, secret_file, watchdog, with_doctype
@@ -339,13 +341,26 @@ def test_in_parts_the_verdict_is_that_of_one_pass(
     if strict or not damage.unread:
         with pytest.raises(DxlError) as raised:
             rewrite_file(
-                path, run.edit, select=run.wants, output=out, parts=2, keep=(run,), strict=strict
+                path,
+                run.edit,
+                select=run.wants,
+                output=out,
+                parts=2,
+                observers=Observers(learners=(run,)),
+                strict=strict,
             )
         assert raised.value.line == _expected_line(damage)
         assert not out.exists()
         assert in_parts == [False]  # a part failed: the one pass gave the true error
     else:
-        rewrite_file(path, run.edit, select=run.wants, output=out, parts=2, keep=(run,))
+        rewrite_file(
+            path,
+            run.edit,
+            select=run.wants,
+            output=out,
+            parts=2,
+            observers=Observers(learners=(run,)),
+        )
         assert in_parts == [True]
         assert out.read_bytes() == _run(path.read_bytes(), 1 << 20, strict=False)
 
@@ -360,7 +375,13 @@ def test_well_formed_files_are_rewritten_in_parts(
         out = tmp_path / f"{index}.dxl"
         run = load_agent(AGENT, {}).start()
         rewrite_file(
-            path, run.edit, select=run.wants, output=out, parts=2, keep=(run,), strict=strict
+            path,
+            run.edit,
+            select=run.wants,
+            output=out,
+            parts=2,
+            observers=Observers(learners=(run,)),
+            strict=strict,
         )
         assert out.read_bytes() == _run(path.read_bytes(), 1 << 20, strict=False), path
     assert in_parts and all(in_parts)

@@ -22,13 +22,9 @@ from dxltools.dxl.model import Note
 from dxltools.dxl.scan import Prolog, Segment
 from dxltools.errors import AuditRefusal
 from dxltools.fs.counting import CountingReader
-from dxltools.rewrite.stream import (
-    RewriteReport,
-    RewriteResult,
-    rewrite_bytes,
-    rewrite_file,
-    rewrite_stream,
-)
+from dxltools.rewrite.file import rewrite_file
+from dxltools.rewrite.stream import RewriteReport, RewriteResult, rewrite_bytes, rewrite_stream
+from dxltools.rewrite.taps import Observers
 
 if TYPE_CHECKING:
     from dxltools.audit.collect import Auditor
@@ -156,10 +152,8 @@ def apply_agent_to_file(
         output=output,
         backup=backup,
         on_read=on_read,
-        check_output=None if tap is None else tap.check,
-        tap=tap,
+        observers=Observers(tap, None if tap is None else tap.check, learners=(run,)),
         parts=parts,
-        keep=(run,) if tap is None else (run, tap),
         strict=strict,
     )
     return _with_warnings(report, run)

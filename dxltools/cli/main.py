@@ -231,7 +231,16 @@ def run(
     done or nothing to change; 1: --check found changes; 2: bad usage or bad
     input.
     """
-    from dxltools.cli.run import RunOptions, check_options, parse_settings, run_agent
+    from dxltools.cli.run import run_agent
+    from dxltools.cli.run_options import (
+        ReportStyle,
+        RunOptions,
+        Work,
+        WriteMode,
+        check_options,
+        parse_settings,
+    )
+    from dxltools.fs.output import OutputTarget
 
     _inputs(f"run {agent}", paths)
     config = _config(paths)
@@ -243,21 +252,23 @@ def run(
         agent=agent,
         paths=paths,
         settings=parsed,
-        in_place=in_place,
-        output=output,
-        check=check,
-        diff=diff,
-        backup=backup,
-        json=as_json,
-        quiet=quiet,
-        verbose=verbose,
         include=include or config.include,
         exclude=exclude or config.exclude,
-        jobs=jobs if jobs is not None else config.jobs or 1,
-        wait=not no_wait,
-        progress=progress,
-        audit=not no_audit,
-        strict=strict,
+        write=WriteMode(
+            in_place=in_place,
+            output=OutputTarget.of(output, paths) if output else None,
+            check=check,
+            diff=diff,
+            backup=backup,
+        ),
+        work=Work(
+            jobs=jobs if jobs is not None else config.jobs or 1,
+            wait=not no_wait,
+            progress=progress,
+            audit=not no_audit,
+            strict=strict,
+        ),
+        report=ReportStyle(json=as_json, quiet=quiet, verbose=verbose),
     )
     try:
         check_options(options)  # before any work, the folder walks included
@@ -367,7 +378,7 @@ def audit(
     _inputs("audit", paths)
     config = _config(paths)
     try:
-        from dxltools.cli.run import parse_settings  # imported when used
+        from dxltools.cli.run_options import parse_settings  # imported when used
 
         if settings and not after:
             raise UsageError("goes with --after AGENT", source="--set")

@@ -30,17 +30,17 @@ def remove_item(name: str) -> Edit:
     return edit
 
 
-def _replace_all(note: Note, new: NewItem, keep: bool) -> list[Change]:
+def _replace_all(note: Note, new: NewItem, first_is_right: bool) -> list[Change]:
     """``ReplaceItemValue``: one item of that name left, holding `new`.
 
-    `keep` says the first existing item already equals `new`: then only the
+    `first_is_right` says the first existing item already equals `new`: then only the
     surplus items go, and the first keeps its bytes.
     """
     existing = note.items_named(new.name)
     if not existing:
         return [InsertItem(new)]
     first, *rest = existing
-    changes: list[Change] = [] if keep else [ReplaceItem(first, new)]
+    changes: list[Change] = [] if first_is_right else [ReplaceItem(first, new)]
     return changes + [RemoveItem(item) for item in rest]
 
 
@@ -57,14 +57,14 @@ def set_item(name: str, values: Sequence[str], flags: ItemFlags | None = None) -
 
     def edit(note: Note) -> Sequence[Change]:
         existing = note.items_named(name)
-        keep = (
+        first_is_right = (
             bool(existing)
             and _is_text(existing[0])
             and (existing[0].texts == new.values and existing[0].flags == new.flags)
         )
-        if keep and len(existing) == 1:
+        if first_is_right and len(existing) == 1:
             return []
-        return _replace_all(note, new, keep)
+        return _replace_all(note, new, first_is_right)
 
     return edit
 
@@ -91,7 +91,7 @@ def add_names(name: str, names: Sequence[str], flags: ItemFlags | None = None) -
             return []
         item_flags = existing[0].flags if existing else (flags or ItemFlags(names=True))
         merged = unique_names((*current, *missing))
-        return _replace_all(note, NewItem(name, merged, item_flags), keep=False)
+        return _replace_all(note, NewItem(name, merged, item_flags), first_is_right=False)
 
     return edit
 
@@ -107,7 +107,7 @@ def remove_names(name: str, names: Sequence[str]) -> Edit:
             return []
         left = tuple(value for value in current if name_key(value) not in unwanted)
         new = NewItem(name, left if left else ("",), existing[0].flags)
-        return _replace_all(note, new, keep=False)
+        return _replace_all(note, new, first_is_right=False)
 
     return edit
 
@@ -144,17 +144,17 @@ def set_readers(
         wanted = unique_names((servers_group, admins_group, server))
         existing = note.items_named(item)
         first = existing[0] if existing else None
-        keep = (
+        first_is_right = (
             first is not None
             and first.flags.readers
             and first.flags.summary is not False
             and _same_names(_names_in([first]), wanted)
             and len(_names_in([first])) == len(first.texts)
         )
-        if keep and len(existing) == 1:
+        if first_is_right and len(existing) == 1:
             return []
         flags = attrs.evolve(first.flags, readers=True, summary=None) if first else READERS_FLAGS
-        return _replace_all(note, NewItem(item, wanted, flags), keep)
+        return _replace_all(note, NewItem(item, wanted, flags), first_is_right)
 
     return edit
 

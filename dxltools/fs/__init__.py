@@ -1,1 +1,1 @@
-"""The file system: atomic writes, locks, finding input files, counting reads."""
+"""The file system: atomic writes, locks, finding input files, where output goes, counting reads."""

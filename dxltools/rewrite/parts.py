@@ -12,8 +12,9 @@ other failure of any part, makes :func:`rewrite_in_parts` return None; the
 caller then rewrites the file in one pass, which gives the same bytes or the
 true error (with its true line). What the helpers of a rewrite learn on the
 way (the agent run's counts, the audit tap's directory) comes back from each
-part as a picklable state and is absorbed in file order (:class:`PartState`),
-so the result is that of one pass. Only where processes can be forked.
+part as a picklable state and is absorbed in file order
+(:class:`dxltools.rewrite.taps.PartState`), so the result is that of one pass.
+Only where processes can be forked.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import shutil
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Protocol, cast
+from typing import IO, cast
 
 import attrs
 
@@ -35,31 +36,14 @@ from dxltools.dxl.wellformed import PartHead
 from dxltools.edit.changes import Edit
 from dxltools.errors import DxlError
 from dxltools.fs.atomic import TemporaryOutput
-from dxltools.rewrite.stream import (
-    DigestingWriter,
-    RewriteReport,
-    Tap,
-    Written,
-    rewrite_part,
-)
+from dxltools.rewrite.digest import DigestingWriter, Written
+from dxltools.rewrite.stream import RewriteReport, rewrite_part
+from dxltools.rewrite.taps import Observers
 
 # Below this many bytes a part costs more in process start-up than it saves.
 MIN_PART_BYTES = 16 << 20
 _CUT_WINDOW = 1 << 20  # how far past an even cut a note start is looked for
 _BLOCK = 1 << 20
-
-
-class PartState(Protocol):
-    """Something that learns from the notes it sees, and can take in what its
-    copy in another part's process learnt."""
-
-    def part_state(self) -> object:
-        """What this part taught it, picklable."""
-        ...
-
-    def absorb_part(self, state: object) -> None:
-        """Take in the `part_state` of the next part, in file order."""
-        ...
 
 
 @attrs.frozen
@@ -83,8 +67,7 @@ class _Job:
     source: str
     edit: Edit
     select: Select | None
-    tap: Tap | None
-    keep: tuple[PartState, ...]
+    observers: Observers
     prolog: Prolog
     head: PartHead  # what the check of a part after the first is fed first
     strict: bool
@@ -152,8 +135,7 @@ def rewrite_in_parts(
     edit: Edit,
     *,
     select: Select | None,
-    tap: Tap | None,
-    keep: Sequence[PartState],
+    observers: Observers,
     source: str,
     strict: bool = False,
 ) -> PartsOutcome | None:
@@ -161,7 +143,7 @@ def rewrite_in_parts(
     it was not split or a part failed (the temporary file then holds
     anything: the caller empties it and rewrites in one pass)."""
     global _job
-    if parts < 2 or not can_fork() or (tap is not None and id(tap) not in map(id, keep)):
+    if parts < 2 or not can_fork():
         return None
     planned = plan_cuts(path, os.path.getsize(path), parts, source)
     if planned is None:
@@ -177,8 +159,7 @@ def rewrite_in_parts(
             source,
             edit,
             select,
-            tap,
-            tuple(keep),
+            observers,
             prolog,
             head,
             strict,
@@ -190,7 +171,7 @@ def rewrite_in_parts(
             return None
         _append(extra, temporary.stream)
         for result in results:
-            for helper, state in zip(keep, result.states, strict=True):
+            for helper, state in zip(observers.stateful, result.states, strict=True):
                 helper.absorb_part(state)
         return PartsOutcome(
             _merged([result.report for result in results]),
@@ -259,13 +240,13 @@ def _rewrite_part(job: _Job, index: int) -> _PartResult:
             job.edit,
             select=job.select,
             source=job.source,
-            tap=job.tap,
+            tap=job.observers.tap,
             part=part,
             stop=stop,
             strict=job.strict,
             head=job.head if index else None,
         )
-    states = tuple(helper.part_state() for helper in job.keep)
+    states = tuple(helper.part_state() for helper in job.observers.stateful)
     return _PartResult(report, written.written, states)
 
 
