@@ -36,14 +36,15 @@ class InputBuffer:
         self.data = b""
         self.base = 0  # input offset of data[0]
         self.eof = False
-        self.keep = 0  # input offset before which bytes may be dropped
+        # Input offset up to which segments were emitted: bytes before it may be dropped.
+        self.emitted = 0
         # Line accounting: the line number and line start at offset `counted`.
         self.counted = 0
         self.line = 1
         self.line_start = 0
         self.first_break: bytes | None = None  # the first line break counted
         if part is not None:
-            self.base = self.keep = self.counted = part.offset
+            self.base = self.emitted = self.counted = part.offset
             self.line, self.line_start = part.line, part.line_start
 
     @classmethod
@@ -55,14 +56,15 @@ class InputBuffer:
         if self.eof:
             return False
         # Read at least as much as is buffered so one huge token costs O(n), not O(n^2).
-        chunk = self._stream.read(max(self._chunk_size, len(self.data) - (self.keep - self.base)))
+        pending = len(self.data) - (self.emitted - self.base)
+        chunk = self._stream.read(max(self._chunk_size, pending))
         if not chunk:
             self.eof = True
             return False
-        drop = self.keep - self.base
+        drop = self.emitted - self.base
         # One copy: the kept tail and the new chunk joined (slicing first would copy twice).
         self.data = b"".join((memoryview(self.data)[drop:], chunk))
-        self.base = self.keep
+        self.base = self.emitted
         return True
 
     def available(self, end: int) -> bool:
@@ -162,7 +164,7 @@ class InputBuffer:
         line, column = self.line, start - self.line_start + 1
         data = self.take(start, end)
         self.advance_lines(end)
-        self.keep = end
+        self.emitted = end
         return Segment(kind, data, start, line, column, name, start_tag_end, notes)
 
     def skip_space(self, position: int) -> int:
