@@ -17,8 +17,10 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from dxltools.agents import Agent, load_agent
     from dxltools.agents.apply import apply_agent_to_bytes, apply_agent_to_file
-    from dxltools.dxl.model import DxlDateTime, Item, ItemFlags, Note, parse_note
-    from dxltools.dxl.scan import Scanner, Segment, SegmentKind, scan_bytes
+    from dxltools.dxl.model import DxlDateTime, Item, ItemFlags, Note
+    from dxltools.dxl.parse import parse_note
+    from dxltools.dxl.scan import Scanner, scan_bytes
+    from dxltools.dxl.segments import Segment, SegmentKind
     from dxltools.dxl.select import NoteHead, by_form
     from dxltools.edit.changes import (
         Change,
@@ -58,8 +60,10 @@ if TYPE_CHECKING:
 _MODULES: dict[str, tuple[str, ...]] = {
     "dxltools.agents": ("Agent", "load_agent"),
     "dxltools.agents.apply": ("apply_agent_to_bytes", "apply_agent_to_file"),
-    "dxltools.dxl.model": ("DxlDateTime", "Item", "ItemFlags", "Note", "parse_note"),
-    "dxltools.dxl.scan": ("Scanner", "Segment", "SegmentKind", "scan_bytes"),
+    "dxltools.dxl.model": ("DxlDateTime", "Item", "ItemFlags", "Note"),
+    "dxltools.dxl.parse": ("parse_note",),
+    "dxltools.dxl.scan": ("Scanner", "scan_bytes"),
+    "dxltools.dxl.segments": ("Segment", "SegmentKind"),
     "dxltools.dxl.select": ("NoteHead", "by_form"),
     "dxltools.edit.changes": (
         "Change",

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import attrs
 
-from dxltools.dxl.scan import Scanner, Segment, SegmentKind
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import Segment, SegmentKind
 from tests.clitools import NAMES, dxltools_command
 
 # Where payloads go: inside a text value of the first BTEx Foreign Domain

@@ -16,8 +16,9 @@ from dxltools.access.resolver import (
     role_key,
     server_name_of,
 )
-from dxltools.dxl.model import parse_note
-from dxltools.dxl.scan import SegmentKind, scan_bytes
+from dxltools.dxl.parse import parse_note
+from dxltools.dxl.scan import scan_bytes
+from dxltools.dxl.segments import SegmentKind
 from dxltools.errors import DxlSyntaxError
 from tests.shared import FIXTURES
 

@@ -8,7 +8,8 @@ import pytest
 
 from dxltools import EditError, rewrite_bytes
 from dxltools.agents import load_agent
-from dxltools.dxl.model import ItemFlags, parse_note
+from dxltools.dxl.model import ItemFlags
+from dxltools.dxl.parse import parse_note
 from dxltools.edit.edits import add_names, remove_names, set_item, set_readers
 from dxltools.errors import AgentError
 from dxltools.rewrite.stream import RewriteResult

@@ -576,8 +576,9 @@ def test_the_check_before_writing_on_the_fixture(servers_group: str) -> None:
 @pytest.mark.parametrize("path", [NAMES, *real_dxl_params()], ids=lambda path: Path(path).name)
 def test_groups_and_servers_read_from_a_few_items_as_from_the_whole_note(path: Path) -> None:
     from dxltools.access.resolver import GROUP_ITEMS, SERVER_ITEMS, group_of, server_name_of
-    from dxltools.dxl.model import note_from_segment, read_items
-    from dxltools.dxl.scan import Scanner, SegmentKind
+    from dxltools.dxl.parse import note_from_segment, read_items
+    from dxltools.dxl.scan import Scanner
+    from dxltools.dxl.segments import SegmentKind
 
     with open(path, "rb") as stream:
         scanner = Scanner(stream, str(path))

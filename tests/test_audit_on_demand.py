@@ -16,8 +16,9 @@ from dxltools.access.directory import GROUP_ITEMS, Group, group_of
 from dxltools.access.lazy import LazyGroups, Reached, _Blocks, skim_group
 from dxltools.audit.collect import Auditor
 from dxltools.audit.report import AuditReport
-from dxltools.dxl.model import read_items
-from dxltools.dxl.scan import Prolog, Scanner, Segment, SegmentKind
+from dxltools.dxl.parse import read_items
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.errors import DxlSyntaxError
 from tests.directory_strategies import GenDirectory, directories
 from tests.shared import FIXTURES, real_dxl_files

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from dxltools.dxl.model import ItemFlags, Note, parse_note
+from dxltools.dxl.model import ItemFlags, Note
+from dxltools.dxl.parse import parse_note
 from dxltools.edit.changes import InsertItem, NewItem, RemoveItem, ReplaceItem, Warn
 from dxltools.edit.edits import add_names, remove_names, set_item, set_readers, signed_warning
 from dxltools.errors import EditError

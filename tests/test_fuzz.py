@@ -37,9 +37,12 @@ from lxml import etree
 
 from dxltools.agents import AgentRun, bundled_agents, load_agent
 from dxltools.audit.collect import Auditor
-from dxltools.dxl.model import note_from_segment
-from dxltools.dxl.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes
+from dxltools.dxl.parse import note_from_segment
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import Segment, SegmentKind
 from dxltools.dxl.select import FormSelect, NoteHead
+from dxltools.dxl.skim import Interest
+from dxltools.dxl.tokens import parse_attributes
 from dxltools.errors import DxlError
 from dxltools.rewrite.file import rewrite_file
 from dxltools.rewrite.stream import RewriteResult, rewrite_bytes, rewrite_stream

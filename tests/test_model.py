@@ -15,8 +15,8 @@ from dxltools.dxl.model import (
     Opaque,
     Text,
     TextList,
-    parse_note,
 )
+from dxltools.dxl.parse import parse_note
 from dxltools.errors import DxlSyntaxError
 
 NOTE = (

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from dxltools.agents import AgentRun, AuditSpec, load_agent
 from dxltools.agents.apply import OwnAudit as _OwnAudit
-from dxltools.dxl.scan import NOTE_START_RE
+from dxltools.dxl.tokens import NOTE_START_RE
 from dxltools.errors import DxlError
 from dxltools.rewrite import parts as parts_module
 from dxltools.rewrite.file import rewrite_file

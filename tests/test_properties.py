@@ -23,8 +23,9 @@ from dxltools import (
     scan_bytes,
 )
 from dxltools.agents import load_agent
-from dxltools.dxl.model import ItemFlags, Text, TextList, parse_note
-from dxltools.dxl.scan import SegmentKind
+from dxltools.dxl.model import ItemFlags, Text, TextList
+from dxltools.dxl.parse import parse_note
+from dxltools.dxl.segments import SegmentKind
 from dxltools.edit.edits import add_names, remove_item, remove_names, set_item
 from dxltools.rewrite.stream import RewriteResult
 from tests.strategies import (

@@ -11,7 +11,9 @@ import io
 
 import pytest
 
-from dxltools.dxl.scan import Interest, Scanner, SegmentKind
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import SegmentKind
+from dxltools.dxl.skim import Interest
 
 # A raw-note export: every note is a `<note>`, two of a form of interest.
 RAW = b"""<?xml version='1.0' encoding='utf-8'?>

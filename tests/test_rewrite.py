@@ -25,7 +25,8 @@ from dxltools import (
     rewrite_file,
 )
 from dxltools.dxl.model import ItemFlags
-from dxltools.dxl.scan import SegmentKind, scan_bytes
+from dxltools.dxl.scan import scan_bytes
+from dxltools.dxl.segments import SegmentKind
 from tests.shared import (
     FIXTURES,
     dtd_errors,

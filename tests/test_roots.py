@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dxltools.dxl.scan import DXL_NAMESPACE, ROOT_TAGS
+from dxltools.dxl.segments import DXL_NAMESPACE, ROOT_TAGS
 from tests.clitools import error_line, invoke
 from tests.shared import SCHEMAS, requires_schemas
 

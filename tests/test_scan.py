@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dxltools.dxl.scan import Scanner, SegmentKind, element_layout, scan_bytes
+from dxltools.dxl.layout import element_layout
+from dxltools.dxl.scan import Scanner, scan_bytes
+from dxltools.dxl.segments import SegmentKind
 from dxltools.errors import DxlError, DxlSyntaxError, NotDxlError, UnsupportedInputError
 from tests.shared import FIXTURES, fixture_files, real_dxl_params
 

@@ -19,8 +19,9 @@ from hypothesis import given
 
 import dxltools.show.summary
 from dxltools.cli.show import ShowOptions, run_show
-from dxltools.dxl.model import Note, note_from_segment, parse_note
-from dxltools.dxl.scan import Prolog, Segment
+from dxltools.dxl.model import Note
+from dxltools.dxl.parse import note_from_segment, parse_note
+from dxltools.dxl.segments import Prolog, Segment
 from dxltools.errors import DxlError, DxlSyntaxError
 from dxltools.show.summary import (
     ItemSummary,

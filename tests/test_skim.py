@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dxltools.dxl.scan import Interest, Scanner, Segment, SegmentKind, parse_attributes, scan_bytes
+from dxltools.dxl.scan import Scanner, scan_bytes
+from dxltools.dxl.segments import Segment, SegmentKind
+from dxltools.dxl.skim import Interest
+from dxltools.dxl.tokens import parse_attributes
 from tests.shared import fixture_files, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from dxltools.dxl.model import ItemFlags, parse_note
+from dxltools.dxl.model import ItemFlags
+from dxltools.dxl.parse import parse_note
 from dxltools.edit.changes import InsertItem, NewItem, RemoveItem, ReplaceItem
 from dxltools.edit.render import render_item
 from dxltools.edit.splice import splice

@@ -18,7 +18,7 @@ import pytest
 
 from dxltools.agents import load_agent
 from dxltools.audit.collect import Auditor
-from dxltools.dxl.scan import NOTE_START_RE
+from dxltools.dxl.tokens import NOTE_START_RE
 from dxltools.errors import DxlError, DxlSyntaxError
 from dxltools.rewrite import parts as parts_module
 from dxltools.rewrite.file import rewrite_file

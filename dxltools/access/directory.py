@@ -13,7 +13,8 @@ from typing import Protocol
 import attrs
 from lxml import etree
 
-from dxltools.dxl.model import Item, ItemFlags, Note, Number, Value, local_name, parse_fragment
+from dxltools.dxl.model import Item, ItemFlags, Note, Number, Value
+from dxltools.dxl.parse import local_name, parse_fragment
 from dxltools.names import canonicalize, name_key
 
 __all__ = [

@@ -23,8 +23,8 @@ import attrs
 
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
 from dxltools.access.stores import GroupStore, StringTable
-from dxltools.dxl.model import read_items
-from dxltools.dxl.scan import Prolog, Segment, SegmentKind
+from dxltools.dxl.parse import read_items
+from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard_matches
 
 __all__ = ["LazyGroups", "Reached", "note_unid", "skim_group", "spelt_otherwise"]

@@ -19,7 +19,7 @@ import attrs
 
 from dxltools.agents import Agent, AgentRun, AuditSpec
 from dxltools.dxl.model import Note
-from dxltools.dxl.scan import Prolog, Segment
+from dxltools.dxl.segments import Prolog, Segment
 from dxltools.errors import AuditRefusal
 from dxltools.fs.counting import CountingReader
 from dxltools.rewrite.file import rewrite_file

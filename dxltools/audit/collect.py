@@ -39,9 +39,13 @@ from dxltools.access.resolver import (
 from dxltools.audit.report import AuditReport
 from dxltools.audit.rules import Rules
 from dxltools.audit.views import DOCUMENT_ACCESS, DomainDocument, Problem
-from dxltools.dxl.model import Note, NoteItems, note_from_segment, read_items
-from dxltools.dxl.scan import Interest, Prolog, Scanner, Segment, SegmentKind, parse_attributes
+from dxltools.dxl.model import Note, NoteItems
+from dxltools.dxl.parse import note_from_segment, read_items
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.dxl.select import NoteHead, by_form
+from dxltools.dxl.skim import Interest
+from dxltools.dxl.tokens import parse_attributes
 from dxltools.dxl.wellformed import Checker, checked_segments
 from dxltools.edit.edits import coexistence_server
 from dxltools.fs.files import read_error

@@ -53,12 +53,12 @@ class FileResult:
             return EXIT_ERROR
         return EXIT_OK if self.valid else EXIT_PROBLEMS
 
-    def add(self, problem: ValidationProblem, keep: bool) -> None:
+    def add(self, problem: ValidationProblem, listed: bool) -> None:
         if problem.fatal:
             self.error = str(problem)
         elif problem.severity == "error":
             self.errors += 1
-        if keep:
+        if listed:  # the JSON report lists every problem; the text report prints them as found
             self.problems.append(problem)
 
     def to_json(self) -> dict[str, Any]:
@@ -184,7 +184,7 @@ def _validate(
                     result.skipped = problem.message
                     report.skip(result)
                     return result
-                result.add(problem, keep=report.options.json)
+                result.add(problem, listed=report.options.json)
                 report.problem(problem)
             result.dtd = check.dtd
     except OSError as error:

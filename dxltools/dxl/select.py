@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from dxltools.dxl.scan import Interest
+from dxltools.dxl.skim import Interest
 
 
 @attrs.frozen

@@ -34,7 +34,8 @@ from xml.parsers import expat
 
 import attrs
 
-from dxltools.dxl.scan import Prolog, Scanner, Segment, SegmentKind
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.errors import DxlSyntaxError
 
 _DOCTYPE_HEAD_RE = re.compile(rb"<!DOCTYPE\s+([^\s>\[]+)\s*(SYSTEM|PUBLIC)?")

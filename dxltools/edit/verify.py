@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from dxltools.dxl.model import Note, parse_note
+from dxltools.dxl.model import Note
+from dxltools.dxl.parse import parse_note
 from dxltools.edit.changes import ByteChange, InsertItem, RemoveItem, ReplaceItem
 from dxltools.errors import DxlError, VerifyError
 

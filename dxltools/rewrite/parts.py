@@ -30,8 +30,10 @@ from typing import IO, cast
 
 import attrs
 
-from dxltools.dxl.scan import NOTE_START_RE, PartStart, Prolog, Scanner, Segment, SegmentKind
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import PartStart, Prolog, Segment, SegmentKind
 from dxltools.dxl.select import Select
+from dxltools.dxl.tokens import NOTE_START_RE
 from dxltools.dxl.wellformed import PartHead
 from dxltools.edit.changes import Edit
 from dxltools.errors import DxlError

@@ -13,17 +13,13 @@ from typing import IO, Protocol
 
 import attrs
 
-from dxltools.dxl.model import Note, note_from_segment
-from dxltools.dxl.scan import (
-    Interest,
-    PartStart,
-    Prolog,
-    Scanner,
-    Segment,
-    SegmentKind,
-    parse_attributes,
-)
+from dxltools.dxl.model import Note
+from dxltools.dxl.parse import note_from_segment
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import PartStart, Prolog, Segment, SegmentKind
 from dxltools.dxl.select import NoteHead, Select
+from dxltools.dxl.skim import Interest
+from dxltools.dxl.tokens import parse_attributes
 from dxltools.dxl.wellformed import Checker, PartHead, checked_segments
 from dxltools.edit.changes import ByteChange, Edit, Warn
 from dxltools.edit.splice import splice

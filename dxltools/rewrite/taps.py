@@ -14,7 +14,8 @@ from typing import Protocol
 import attrs
 
 from dxltools.dxl.model import Note
-from dxltools.dxl.scan import Interest, Prolog, Segment
+from dxltools.dxl.segments import Prolog, Segment
+from dxltools.dxl.skim import Interest
 
 
 class Tap(Protocol):

@@ -42,17 +42,12 @@ from typing import IO, Any
 
 import attrs
 
-from dxltools.dxl.model import (
-    DateTime,
-    DateTimeList,
-    Item,
-    Note,
-    Number,
-    NumberList,
-    note_from_segment,
-)
-from dxltools.dxl.scan import Scanner, SegmentKind, parse_attributes
+from dxltools.dxl.model import DateTime, DateTimeList, Item, Note, Number, NumberList
+from dxltools.dxl.parse import note_from_segment
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import SegmentKind
 from dxltools.dxl.select import NoteHead, by_form
+from dxltools.dxl.tokens import parse_attributes
 from dxltools.dxl.wellformed import Checker, checked_segments
 
 VALUE_SEPARATOR = "; "

@@ -28,7 +28,8 @@ from typing import IO
 import attrs
 from lxml import etree
 
-from dxltools.dxl.scan import NOTE_TAGS, Scanner, Segment, SegmentKind
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import NOTE_TAGS, Segment, SegmentKind
 from dxltools.errors import DxlError
 from dxltools.validate.dtd import DtdResolver, FileHead, choose_dtd, chosen_doctype, read_head
 from dxltools.validate.problems import CheckStopped, ValidationProblem, scan_problem

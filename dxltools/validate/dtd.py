@@ -16,7 +16,8 @@ from typing import Any
 import attrs
 from lxml import etree
 
-from dxltools.dxl.scan import Prolog, Scanner, Segment, SegmentKind
+from dxltools.dxl.scan import Scanner
+from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.errors import DxlError, UsageError
 from dxltools.validate.problems import CheckStopped, ValidationProblem, scan_problem
 

@@ -14,7 +14,8 @@ from array import array
 
 from lxml import etree
 
-from dxltools.dxl.scan import ElementLayout, Segment, element_layout
+from dxltools.dxl.layout import ElementLayout, element_layout
+from dxltools.dxl.segments import Segment
 from dxltools.errors import DxlError
 from dxltools.validate.problems import ValidationProblem
 
