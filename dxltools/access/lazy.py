@@ -17,11 +17,12 @@ import re
 import zlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
+from dxltools.access.membership import held_names
 from dxltools.access.stores import GroupStore, StringTable
 from dxltools.dxl.parse import read_items
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
@@ -350,6 +351,17 @@ class LazyGroups:
         for document in sorted(groups):
             store.add(self._key(document), groups[document])
         return store
+
+    def held_names(self, names: Sequence[str]) -> dict[str, int]:
+        """:func:`~dxltools.access.membership.held_names` over every document kept,
+        parsed one at a time: the name key of each group that holds one of `names`,
+        with the bit mask of those it holds."""
+        masks = held_names(self.each_group(), self._names.find, len(self._first), names)
+        return {self._names.text(at): mask for at, mask in enumerate(masks) if mask}
+
+    def each_group(self) -> Iterator[Group]:
+        """Every Group document kept, parsed one at a time, in order: nothing is kept."""
+        return map(self.group, self.documents())
 
     def complete(self) -> GroupStore:
         """Every Group document kept, parsed, in order."""
