@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import generate
 from dxltools.access.directory import Group
+from dxltools.access.membership import first_value, written_first_value
 from dxltools.access.stores import GroupStore
 from dxltools.audit.collect import Auditor
 from dxltools.audit.fix import (
@@ -21,6 +22,7 @@ from dxltools.audit.fix import (
     choose_servers_group,
     servers_group_candidates,
 )
+from dxltools.names import name_key
 from tests.directory_strategies import GenDirectory, directories, fixable_directories
 from tests.shared import FIXTURES, real_dxl_files
 from tests.test_audit import fixed
@@ -196,3 +198,23 @@ def test_two_documents_of_one_group_name_count_as_one_group() -> None:
         group_note(2, "split", "CN=Mail2/OU=Mail/O=Acme"),
     )
     assert candidate_names(exports) == ["Split"]
+
+
+# -- the members passed over without being parsed as names ------------------------------------
+
+_NAME_PIECES = st.sampled_from(
+    ["CN=", "cn = ", "OU=", "O=", "/", " / ", "@", "Mail", "mail1", "Ab", "x", " ", "=", "*", "-"]
+)
+_NAMES = st.one_of(
+    st.lists(_NAME_PIECES, max_size=8).map("".join),
+    st.text(st.sampled_from("aBz09 =/@.-_*&'\tKé\u017f"), max_size=16),
+)
+
+
+@given(_NAMES)
+def test_a_name_as_written_has_the_first_value_of_its_key(name: str) -> None:
+    # held_names passes over a member whose first value (read as written, lowercased)
+    # starts no name it looks for: that must be the first value of its key.
+    written = written_first_value(name)
+    if written is not None:
+        assert written == first_value(name_key(name))

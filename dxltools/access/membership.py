@@ -12,13 +12,20 @@ memory follows the groups, not their members.
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 
 from dxltools.access.directory import Group
 from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard_matches
 
-__all__ = ["held_names"]
+__all__ = ["first_value", "held_names", "written_first_value"]
+
+# A member plain enough that its first value is read from its text as from its key: a
+# common name, optionally typed, and components of letters, digits and a few marks.
+_PLAIN_NAME = re.compile(
+    r"\s*(?:[Cc][Nn]\s*=\s*)?[A-Za-z0-9][A-Za-z0-9 ._-]*(?:/[A-Za-z0-9 ._=-]+)*"
+)
 
 # Members are met once each, hundreds of thousands of them: the names module's caches
 # would keep 65,536 of them alive for nothing (some 30 MB).
@@ -34,22 +41,29 @@ def _key(name: str) -> str:
 def held_names(
     groups: Iterable[Group],
     number_of: Callable[[str], int | None],
+    key_of: Callable[[int], str],
     count: int,
     names: Sequence[str],
 ) -> list[int]:
     """For each group, by number: the names it holds, as a bit mask (bit ``i`` for
-    ``names[i]``). `number_of` numbers a group's name key (0 to `count` - 1), None for
-    a name no group has: a member it numbers is a nested group."""
+    ``names[i]``). Groups are numbered 0 to `count` - 1 by their name keys: `key_of`
+    gives a number's key, `number_of` a key's number, None for a name no group has
+    (a member it numbers is a nested group)."""
     bits: dict[str, int] = {}
     for index, name in enumerate(names):
         key = name_key(name)
         bits[key] = bits.get(key, 0) | 1 << index
+    # What a member must start with to name one of `names` or a group: a member whose
+    # first value is none of these is neither (first_value reads a name as written
+    # as it reads its key), and is passed over without being parsed as a name.
+    starts = {first_value(key) for key in bits}
+    starts.update(first_value(key_of(at)) for at in range(count))
     direct = [0] * count
     nested: dict[int, array[int]] = {}  # group -> the groups it lists by name
     wildcards: dict[int, set[str]] = {}  # group -> its wildcard members
     keys: dict[int, str] = {}  # group -> its key, for the groups a wildcard may match
     for group in groups:
-        held, listed, wild = _members(group.members, bits, names, number_of)
+        held, listed, wild = _members(group.members, bits, names, number_of, starts)
         for title in group.names:
             key = _key(title)
             at = number_of(key)
@@ -77,6 +91,7 @@ def _members(
     bits: dict[str, int],
     names: Sequence[str],
     number_of: Callable[[str], int | None],
+    starts: set[str | None],
 ) -> tuple[int, set[int], set[str]]:
     """The bits of the names a group's members are or match, the groups they list, and
     its wildcard members."""
@@ -84,6 +99,9 @@ def _members(
     listed: set[int] = set()
     wild: set[str] = set()
     for member in members:
+        first = written_first_value(member)
+        if first is not None and first not in starts:
+            continue
         if _uncached_kind(member) is NameKind.WILDCARD:
             wild.add(member)
             for index, name in enumerate(names):
@@ -117,3 +135,23 @@ def _closed(direct: list[int], nested: dict[int, array[int]]) -> list[int]:
                 masks[at] = mask
                 changed = True
     return masks
+
+
+def first_value(key: str) -> str | None:
+    """What every spelling of a name of this key holds, whatever its case and form:
+    the value of its first component, when that is plain ASCII."""
+    first = key.split("/", 1)[0]
+    _, sep, value = first.partition("=")
+    needle = (value if sep else first).strip()
+    needle = needle.split("@", 1)[0].strip()
+    if not needle or not needle.isascii() or any(c in needle for c in "&<>'\"\r\n\t"):
+        return None
+    return needle
+
+
+def written_first_value(member: str) -> str | None:
+    """:func:`first_value` of a member's key, read from its text without parsing it as
+    a name, lowercased; None when the text is not plain enough to tell that way."""
+    if _PLAIN_NAME.fullmatch(member) is None:
+        return None
+    return first_value(member.lower())
