@@ -17,11 +17,12 @@ import re
 import zlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
+from dxltools.access.membership import first_value, held_names
 from dxltools.access.stores import GroupStore, StringTable
 from dxltools.dxl.parse import read_items
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
@@ -351,6 +352,18 @@ class LazyGroups:
             store.add(self._key(document), groups[document])
         return store
 
+    def held_names(self, names: Sequence[str]) -> dict[str, int]:
+        """:func:`~dxltools.access.membership.held_names` over every document kept,
+        parsed one at a time: the name key of each group that holds one of `names`,
+        with the bit mask of those it holds."""
+        table = self._names
+        masks = held_names(self.each_group(), table.find, table.text, len(self._first), names)
+        return {table.text(at): mask for at, mask in enumerate(masks) if mask}
+
+    def each_group(self) -> Iterator[Group]:
+        """Every Group document kept, parsed one at a time, in order: nothing is kept."""
+        return map(self.group, self.documents())
+
     def complete(self) -> GroupStore:
         """Every Group document kept, parsed, in order."""
         store = GroupStore()
@@ -395,7 +408,7 @@ class LazyGroups:
     def listed_as(self, key: str, loaded: frozenset[int]) -> frozenset[str] | None:
         """The canonical spellings of `key` among the members of the documents kept that
         are not `loaded`; None when the bytes cannot narrow the search."""
-        needle = _needle(key)
+        needle = first_value(key)
         if needle is None:
             return None
         candidates = {doc for doc in self._parsed if doc not in loaded}
@@ -414,18 +427,6 @@ class LazyGroups:
             if name_key(member) == key
         }
         return frozenset(spellings)
-
-
-def _needle(key: str) -> str | None:
-    """What every spelling of a name of this key holds, whatever its case and form:
-    the value of its first component, when that is plain ASCII."""
-    first = key.split("/", 1)[0]
-    _, sep, value = first.partition("=")
-    needle = (value if sep else first).strip()
-    needle = needle.split("@", 1)[0].strip()
-    if not needle or not needle.isascii() or any(c in needle for c in "&<>'\"\r\n\t"):
-        return None
-    return needle
 
 
 def spelt_otherwise(data: bytes, encoding: str) -> bool:

@@ -282,10 +282,22 @@ class Auditor:
         documents = list(self._documents.values())
         return self._audit(documents).run(tuple(self.sources), documents, down)
 
-    def access(self) -> Access:
+    def access(self, reaching: Sequence[str] = ()) -> Access:
         """The resolver :meth:`report` audits with: the servers, groups and ACL read
-        so far (built anew at each call: ask once)."""
-        return self._audit(list(self._documents.values())).access
+        so far (built anew at each call: ask once). `reaching`: more names whose
+        groups it must hold (loaded at once, with the groups they list)."""
+        return self._audit(list(self._documents.values()), reaching).access
+
+    def servers(self) -> tuple[str, ...]:
+        """The servers the resolver knows: Server documents and the servers the
+        documents name, each once, sorted."""
+        return self._known_servers(list(self._documents.values()))
+
+    def held_names(self, names: Sequence[str]) -> dict[str, int]:
+        """The name key of every group read so far that holds one of `names`, with the
+        bit mask of those it holds (:meth:`LazyGroups.held_names`: every Group
+        document parsed, one at a time, for a question about the whole directory)."""
+        return self._groups.held_names(names)
 
     def coexistence_leaks(self) -> tuple[Problem, ...]:
         """``report().coexistence_leaks()``, worked out for the coexistence servers
@@ -298,19 +310,22 @@ class Auditor:
         groups its documents and the ACL reach): for a search over all groups."""
         return self._groups.complete()
 
-    def _audit(self, documents: list[DomainDocument]) -> Rules:
+    def _known_servers(self, documents: list[DomainDocument]) -> tuple[str, ...]:
         servers = [*self._servers.values()]
         servers.extend(name for document in documents for name in document.named_servers)
         unique = {name_key(name): name for name in reversed(servers)}
-        ordered = tuple(sorted(unique.values(), key=str.casefold))
+        return tuple(sorted(unique.values(), key=str.casefold))
+
+    def _audit(self, documents: list[DomainDocument], reaching: Sequence[str] = ()) -> Rules:
+        ordered = self._known_servers(documents)
         if not self.on_demand:
             directory = Directory(ordered, self._groups.complete(), self._acl)
         else:
-            reached = self._groups.reach(self._roots(documents, servers))
+            reached = self._groups.reach([*self._roots(documents, ordered), *reaching])
             directory = Directory(ordered, reached.store, self._acl, more=reached)
         return Rules(Access(directory), self.domain_type)
 
-    def _roots(self, documents: list[DomainDocument], servers: list[str]) -> list[str]:
+    def _roots(self, documents: list[DomainDocument], servers: Sequence[str]) -> list[str]:
         """What the audit asks about: the documents' readers, authors and DocumentAccess
         entries, the servers and the ACL's names. Groups they do not reach are not
         parsed (the resolver loads them if a question needs them)."""

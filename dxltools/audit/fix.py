@@ -30,6 +30,7 @@ __all__ = [
     "Fix",
     "ServersGroupChoice",
     "candidates_of",
+    "choose_servers_group",
     "describe_choice",
     "fix_command",
     "fix_to_json",
@@ -136,6 +137,27 @@ def servers_group_candidates(report: AuditReport, access: Access) -> ServersGrou
     return ServersGroupChoice(must_hold, must_not, tuple(sorted(candidates, key=_rank)))
 
 
+def choose_servers_group(report: AuditReport, auditor: Auditor) -> ServersGroupChoice:
+    """:func:`servers_group_candidates` of what `auditor` has read, without indexing
+    every group: one pass over the Group documents finds the groups that qualify
+    (:meth:`Auditor.held_names`), and only those are expanded, for their extra
+    members. Memory follows the groups, not their members (issue 15)."""
+    excluded = _coexistence_servers(report)
+    servers = {name_key(server): server for server in auditor.servers()}
+    required = {key: name for key, name in servers.items() if key not in excluded}
+    must_hold = tuple(sorted(required.values(), key=str.casefold))
+    must_not = tuple(sorted(excluded.values(), key=str.casefold))
+    if not required:
+        return ServersGroupChoice(must_hold, must_not, ())
+    names = [*required.values(), *excluded.values()]
+    need = (1 << len(required)) - 1
+    # Every name it must hold and none of those it must not (the bits above `need`).
+    qualifying = [key for key, mask in auditor.held_names(names).items() if mask == need]
+    access = auditor.access(reaching=qualifying)  # name keys are names too
+    candidates = [_candidate(access, key, required) for key in qualifying]
+    return ServersGroupChoice(must_hold, must_not, tuple(sorted(candidates, key=_rank)))
+
+
 def _candidate(access: Access, key: str, required: Mapping[str, str]) -> Candidate:
     title = access.group_name(key)
     expansion = access.expand([title])
@@ -151,7 +173,7 @@ def _candidate(access: Access, key: str, required: Mapping[str, str]) -> Candida
 
 def candidates_of(auditor: Auditor) -> ServersGroupChoice:
     """:func:`servers_group_candidates` of what `auditor` has read."""
-    return servers_group_candidates(auditor.report(), auditor.access())
+    return choose_servers_group(auditor.report(), auditor)
 
 
 def _auditor_for(settings: Mapping[str, str]) -> Auditor:

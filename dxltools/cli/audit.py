@@ -25,11 +25,11 @@ from dxltools.audit.collect import DEFAULT_DOMAIN_TYPE, DEFAULT_SERVER_ITEMS, Au
 from dxltools.audit.fix import (
     FIXING_AGENT,
     Fix,
+    choose_servers_group,
     fix_to_json,
     fixes,
     format_fix,
     missing_servers_group_hint,
-    servers_group_candidates,
     suggest_fix,
 )
 from dxltools.audit.page import PageContext, PageInput, render_html
@@ -104,7 +104,7 @@ def _fix(
     """The command that fixes what the audit found, if coexistence-readers fixes any."""
     if not any(map(fixes, report.problems)):
         return None  # the candidates cost a second pass over the groups: only when needed
-    choice = servers_group_candidates(report, auditor.access())
+    choice = choose_servers_group(report, auditor)
     # The parameters of `--after coexistence-readers` other than servers_group still hold.
     settings = options.settings if agent is not None and agent.name == FIXING_AGENT else {}
     return suggest_fix(

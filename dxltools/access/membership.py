@@ -1,0 +1,157 @@
+"""Which groups hold a few given names, over every Group document of a directory, read
+one document at a time: for a question about the whole directory (the suggested fix's
+servers groups) without indexing it.
+
+A group holds a name as :class:`~dxltools.access.resolver.Access` decides it: it
+lists the name (any form, any case), or a wildcard that matches it, or a group that
+holds it (by that group's name, or by a wildcard matching that name), transitively,
+cycles included; the Group documents of one name count as one group. Each group
+keeps a number (a bit for each name it holds) and the numbers of the groups it lists:
+memory follows the groups, not their members.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+
+from dxltools.access.directory import Group
+from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard_matches
+
+__all__ = ["first_value", "held_names", "written_first_value"]
+
+# A member plain enough that its first value is read from its text as from its key: a
+# common name, optionally typed, and components of letters, digits and a few marks.
+_PLAIN_NAME = re.compile(
+    r"\s*(?:[Cc][Nn]\s*=\s*)?[A-Za-z0-9][A-Za-z0-9 ._-]*(?:/[A-Za-z0-9 ._=-]+)*"
+)
+
+# Members are met once each, hundreds of thousands of them: the names module's caches
+# would keep 65,536 of them alive for nothing (some 30 MB).
+_uncached_canonicalize = canonicalize.__wrapped__
+_uncached_kind = name_kind.__wrapped__
+
+
+def _key(name: str) -> str:
+    """:func:`~dxltools.names.name_key`, without its cache."""
+    return str(_uncached_canonicalize(name)).casefold()
+
+
+def held_names(
+    groups: Iterable[Group],
+    number_of: Callable[[str], int | None],
+    key_of: Callable[[int], str],
+    count: int,
+    names: Sequence[str],
+) -> list[int]:
+    """For each group, by number: the names it holds, as a bit mask (bit ``i`` for
+    ``names[i]``). Groups are numbered 0 to `count` - 1 by their name keys: `key_of`
+    gives a number's key, `number_of` a key's number, None for a name no group has
+    (a member it numbers is a nested group)."""
+    bits: dict[str, int] = {}
+    for index, name in enumerate(names):
+        key = name_key(name)
+        bits[key] = bits.get(key, 0) | 1 << index
+    # What a member must start with to name one of `names` or a group: a member whose
+    # first value is none of these is neither (first_value reads a name as written
+    # as it reads its key), and is passed over without being parsed as a name.
+    starts = {first_value(key) for key in bits}
+    starts.update(first_value(key_of(at)) for at in range(count))
+    direct = [0] * count
+    nested: dict[int, array[int]] = {}  # group -> the groups it lists by name
+    wildcards: dict[int, set[str]] = {}  # group -> its wildcard members
+    keys: dict[int, str] = {}  # group -> its key, for the groups a wildcard may match
+    for group in groups:
+        held, listed, wild = _members(group.members, bits, names, number_of, starts)
+        for title in group.names:
+            key = _key(title)
+            at = number_of(key)
+            if at is None:
+                continue  # no name key: a blank ListName
+            direct[at] |= held
+            if listed:
+                nested[at] = array("i", sorted({*nested.get(at, ()), *listed}))
+            if wild:
+                wildcards.setdefault(at, set()).update(wild)
+            if "/" in key:  # only a hierarchical name matches a wildcard but "*"
+                keys[at] = key
+    for at, members in wildcards.items():
+        # A wildcard member also lists the groups whose names it matches (a name key
+        # matches as the name does: both are compared casefolded).
+        matched = {other for other, key in keys.items() if _matches(members, key)}
+        if "*" in {member.strip() for member in members}:
+            matched = set(range(count))
+        nested[at] = array("i", sorted({*nested.get(at, ()), *matched}))
+    return _closed(direct, nested)
+
+
+def _members(
+    members: Iterable[str],
+    bits: dict[str, int],
+    names: Sequence[str],
+    number_of: Callable[[str], int | None],
+    starts: set[str | None],
+) -> tuple[int, set[int], set[str]]:
+    """The bits of the names a group's members are or match, the groups they list, and
+    its wildcard members."""
+    held = 0
+    listed: set[int] = set()
+    wild: set[str] = set()
+    for member in members:
+        first = written_first_value(member)
+        if first is not None and first not in starts:
+            continue
+        if _uncached_kind(member) is NameKind.WILDCARD:
+            wild.add(member)
+            for index, name in enumerate(names):
+                if wildcard_matches(member, name):
+                    held |= 1 << index
+            continue
+        key = _key(member)
+        held |= bits.get(key, 0)
+        child = number_of(key)
+        if child is not None:
+            listed.add(child)
+    return held, listed, wild
+
+
+def _matches(wildcards: Iterable[str], key: str) -> bool:
+    return any(wildcard_matches(wildcard, key) for wildcard in wildcards)
+
+
+def _closed(direct: list[int], nested: dict[int, array[int]]) -> list[int]:
+    """Each group's bits with those of the groups it lists, transitively: repeated until
+    nothing changes (a cycle only shares its bits around)."""
+    masks = list(direct)
+    changed = True
+    while changed:
+        changed = False
+        for at, listed in nested.items():
+            mask = masks[at]
+            for child in listed:
+                mask |= masks[child]
+            if mask != masks[at]:
+                masks[at] = mask
+                changed = True
+    return masks
+
+
+def first_value(key: str) -> str | None:
+    """What every spelling of a name of this key holds, whatever its case and form:
+    the value of its first component, when that is plain ASCII."""
+    first = key.split("/", 1)[0]
+    _, sep, value = first.partition("=")
+    needle = (value if sep else first).strip()
+    needle = needle.split("@", 1)[0].strip()
+    if not needle or not needle.isascii() or any(c in needle for c in "&<>'\"\r\n\t"):
+        return None
+    return needle
+
+
+def written_first_value(member: str) -> str | None:
+    """:func:`first_value` of a member's key, read from its text without parsing it as
+    a name, lowercased; None when the text is not plain enough to tell that way."""
+    if _PLAIN_NAME.fullmatch(member) is None:
+        return None
+    return first_value(member.lower())
