@@ -366,14 +366,16 @@ def _group_members(
 
 
 @st.composite
-def fixable_directories(draw: st.DrawFn) -> GenDirectory:
+def fixable_directories(draw: st.DrawFn, min_documents: int = 1) -> GenDirectory:
     """A directory as `directories` makes them, whose Foreign Domain documents each
     name one server, in both MailServer and CalendarServer, one document per server,
     and whose authors items (and readers items other than $Readers) name no server:
-    what `coexistence-readers` can fix with a fitting servers group."""
+    what `coexistence-readers` can fix with a fitting servers group. `min_documents`:
+    1 to 3."""
     servers = tuple(draw(st.lists(st.sampled_from(SERVER_POOL), min_size=3, unique=True)))
     # Mostly several documents (the case the fix is for), and an ordinary server left.
-    count = min(draw(st.sampled_from([2, 3, 1])), max(len(servers) - 1, 1))
+    counts = [count for count in (2, 3, 1) if count >= min_documents]
+    count = min(draw(st.sampled_from(counts)), max(len(servers) - 1, 1))
     owners = draw(st.lists(st.sampled_from(servers), min_size=count, max_size=count, unique=True))
     # With several documents their servers are coexistence servers; else every one counts.
     ordinary = tuple(s for s in servers if s not in owners) if len(owners) > 1 else servers

@@ -126,3 +126,23 @@ def test_a_file_cut_short_is_still_an_error() -> None:
     data = HEAD + PERSON * 50
     with pytest.raises(DxlSyntaxError, match="never closed"):
         skim(data, Interest(frozenset({"Domain"})))
+
+
+PERSONS = (
+    b"<?xml version='1.0'?>\n<database xmlns='http://www.lotus.com/dxl'>\n"
+    b"<document form='Person'></document>\n"
+    b"<document form='Person'><item name='a'><text>x</text></item></document>\n"
+    b"<document form='Person' ></document>\n"
+    b"<document form='Domain'><item name='b'><text>y</text></item></document>\n"
+    b"</database>\n"
+)
+SELF_CLOSING = PERSONS.replace(b"<document form='Person'></document>", b"<document form='Person'/>")
+
+
+@pytest.mark.parametrize("chunk_size", [7, 64, 1 << 20])
+def test_the_notes_passed_over_are_counted_once_each(chunk_size: int) -> None:
+    interest = Interest(frozenset({"Domain"}))
+    segments = skim(PERSONS, interest, chunk_size)
+    assert sum(s.notes for s in segments if s.kind is SegmentKind.SKIPPED) == 3
+    # Notes that close themselves are counted as the exact walk counts them.
+    assert_agrees(SELF_CLOSING, interest, chunk_size)

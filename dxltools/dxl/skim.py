@@ -129,7 +129,7 @@ class Interest:
 # before a note of interest can be passed over unread. Only notes are: a
 # skim starts at a note, stops at a note's end tag followed by anything
 # but another note (or the root's end), and a SKIPPED segment must hold as
-# many note end tags as note start tags (else _whole_notes reads each tag,
+# many note end tags as note start tags (else _notes_if_whole reads each tag,
 # and a span that is not whole notes is walked exactly). So everything
 # outside the notes passed over is walked exactly, and
 # dxltools.dxl.wellformed can check it.
@@ -176,9 +176,10 @@ class Skimmer:
                 # so that what is passed over never depends on where reads end.
                 boundary = self._last_note_start(position, searched, at)
                 if boundary > position:
-                    if not self._whole_notes(position, boundary):
+                    notes = self._notes_if_whole(position, boundary)
+                    if notes is None:
                         return position, "nested", position  # walk exactly
-                    yield self._skipped(position, boundary)
+                    yield self._skipped(position, boundary, notes)
                     position = boundary
                 self._clear_from, self._clear_until = position, at
                 self._input.fill()  # at the end of the input the tag counts as whole
@@ -190,9 +191,10 @@ class Skimmer:
             else:
                 boundary = self._last_note_start(position, searched, at)
             if boundary > position:
-                if not self._whole_notes(position, boundary):
+                notes = self._notes_if_whole(position, boundary)
+                if notes is None:
                     return position, "nested", position  # walk exactly
-                yield self._skipped(position, boundary)
+                yield self._skipped(position, boundary, notes)
                 position = boundary
             if kind:
                 return position, kind, at
@@ -272,19 +274,16 @@ class Skimmer:
             size *= 2
             window = max(begin, end - size)
 
-    def _skipped(self, start: int, end: int) -> Segment:
-        begin, finish = start - self._input.base, end - self._input.base
-        notes = len(DOCUMENT_START_RE.findall(self._input.data, begin, finish))
-        if self._raw_note_passed >= start:
-            notes += len(RAW_NOTE_START_RE.findall(self._input.data, begin, finish))
+    def _skipped(self, start: int, end: int, notes: int) -> Segment:
         return self._input.segment(SegmentKind.SKIPPED, start, end, notes=notes)
 
-    def _whole_notes(self, start: int, end: int) -> bool:
-        """Whether the span to be passed over holds whole notes only, one after
-        the other, with white space between them: each note closed before the
-        next opens. Else the exact walk takes the span, and says what is wrong
-        with it if anything is (a note inside a note is well-formed, if no DXL).
-        (The span is buffered whole: nothing here reads more.)"""
+    def _notes_if_whole(self, start: int, end: int) -> int | None:
+        """How many notes the span to be passed over holds, when it holds whole
+        notes only, one after the other, with white space between them: each note
+        closed before the next opens. Else None: the exact walk takes the span,
+        and says what is wrong with it if anything is (a note inside a note is
+        well-formed, if no DXL). (The span is buffered whole: nothing here reads
+        more.)"""
         buffer, begin, finish = self._input.data, start - self._input.base, end - self._input.base
         starts = len(DOCUMENT_START_RE.findall(buffer, begin, finish))
         ends = buffer.count(b"</document>", begin, finish)
@@ -292,23 +291,25 @@ class Skimmer:
             starts += len(RAW_NOTE_START_RE.findall(buffer, begin, finish))
             ends += buffer.count(b"</note>", begin, finish)
         if starts == ends:  # the common case, in C: no note open, none self-closing
-            return True
+            return starts
         open_name, after = b"", begin  # the open note; where the last one ended
         for tag in _NOTE_TAG_RE.finditer(buffer, begin, finish):
             at, name = tag.start(), tag.group(2)
             if tag.group(1):  # an end tag
                 closed = NOTE_END_RE.match(buffer, at, finish)
                 if name != open_name or closed is None:
-                    return False
+                    return None
                 open_name, after = b"", closed.end()
                 continue
             if open_name or buffer[after:at].strip(b" \t\r\n"):
-                return False  # a note inside a note, or text among the notes
+                return None  # a note inside a note, or text among the notes
             rest = TAG_REST_RE.match(buffer, tag.end(), finish)
             if rest is None:
-                return False
+                return None
             if buffer.endswith(b"/>", 0, rest.end()):
                 after = rest.end()
             else:
                 open_name = name
-        return not open_name and not buffer[after:finish].strip(b" \t\r\n")
+        if open_name or buffer[after:finish].strip(b" \t\r\n"):
+            return None
+        return starts
