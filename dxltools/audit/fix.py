@@ -123,18 +123,13 @@ def servers_group_candidates(report: AuditReport, access: Access) -> ServersGrou
     audited documents name). With no ordinary server known there is nothing to tell a
     servers group by, so no group qualifies.
     """
-    excluded = _coexistence_servers(report)
-    servers = {name_key(server): server for server in access.directory.servers}
-    required = {key: name for key, name in servers.items() if key not in excluded}
-    must_hold = tuple(sorted(required.values(), key=str.casefold))
-    must_not = tuple(sorted(excluded.values(), key=str.casefold))
+    required, excluded = _servers_to_hold(report, access.directory.servers)
     if not required:
-        return ServersGroupChoice(must_hold, must_not, ())
+        return _choice(required, excluded, ())
     qualifying = _common_groups(access, required.values())
     for server in excluded.values():
         qualifying -= access.groups_of(server)
-    candidates = [_candidate(access, group, required) for group in qualifying]
-    return ServersGroupChoice(must_hold, must_not, tuple(sorted(candidates, key=_rank)))
+    return _choice(required, excluded, [_candidate(access, g, required) for g in qualifying])
 
 
 def choose_servers_group(report: AuditReport, auditor: Auditor) -> ServersGroupChoice:
@@ -142,20 +137,35 @@ def choose_servers_group(report: AuditReport, auditor: Auditor) -> ServersGroupC
     every group: one pass over the Group documents finds the groups that qualify
     (:meth:`Auditor.held_names`), and only those are expanded, for their extra
     members. Memory follows the groups, not their members (issue 15)."""
-    excluded = _coexistence_servers(report)
-    servers = {name_key(server): server for server in auditor.servers()}
-    required = {key: name for key, name in servers.items() if key not in excluded}
-    must_hold = tuple(sorted(required.values(), key=str.casefold))
-    must_not = tuple(sorted(excluded.values(), key=str.casefold))
+    required, excluded = _servers_to_hold(report, auditor.servers())
     if not required:
-        return ServersGroupChoice(must_hold, must_not, ())
+        return _choice(required, excluded, ())
     names = [*required.values(), *excluded.values()]
     need = (1 << len(required)) - 1
     # Every name it must hold and none of those it must not (the bits above `need`).
     qualifying = [key for key, mask in auditor.held_names(names).items() if mask == need]
     access = auditor.access(reaching=qualifying)  # name keys are names too
-    candidates = [_candidate(access, key, required) for key in qualifying]
-    return ServersGroupChoice(must_hold, must_not, tuple(sorted(candidates, key=_rank)))
+    return _choice(required, excluded, [_candidate(access, k, required) for k in qualifying])
+
+
+def _servers_to_hold(
+    report: AuditReport, known: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """By key: the known servers a servers group must hold, and the coexistence servers
+    of the domains with several documents, which it must not."""
+    excluded = _coexistence_servers(report)
+    servers = {name_key(server): server for server in known}
+    return {key: name for key, name in servers.items() if key not in excluded}, excluded
+
+
+def _choice(
+    required: Mapping[str, str], excluded: Mapping[str, str], candidates: Iterable[Candidate]
+) -> ServersGroupChoice:
+    return ServersGroupChoice(
+        tuple(sorted(required.values(), key=str.casefold)),
+        tuple(sorted(excluded.values(), key=str.casefold)),
+        tuple(sorted(candidates, key=_rank)),
+    )
 
 
 def _candidate(access: Access, key: str, required: Mapping[str, str]) -> Candidate:
