@@ -61,12 +61,10 @@ def held_names(
     direct = [0] * count
     nested: dict[int, array[int]] = {}  # group -> the groups it lists by name
     wildcards: dict[int, set[str]] = {}  # group -> its wildcard members
-    keys: dict[int, str] = {}  # group -> its key, for the groups a wildcard may match
     for group in groups:
         held, listed, wild = _members(group.members, bits, names, number_of, starts)
         for title in group.names:
-            key = _key(title)
-            at = number_of(key)
+            at = number_of(_key(title))
             if at is None:
                 continue  # no name key: a blank ListName
             direct[at] |= held
@@ -74,16 +72,27 @@ def held_names(
                 nested[at] = array("i", sorted({*nested.get(at, ()), *listed}))
             if wild:
                 wildcards.setdefault(at, set()).update(wild)
-            if "/" in key:  # only a hierarchical name matches a wildcard but "*"
-                keys[at] = key
-    for at, members in wildcards.items():
-        # A wildcard member also lists the groups whose names it matches (a name key
-        # matches as the name does: both are compared casefolded).
-        matched = {other for other, key in keys.items() if _matches(members, key)}
-        if "*" in {member.strip() for member in members}:
-            matched = set(range(count))
-        nested[at] = array("i", sorted({*nested.get(at, ()), *matched}))
+    if wildcards:
+        _list_matched_groups(wildcards, nested, key_of, count)
     return _closed(direct, nested)
+
+
+def _list_matched_groups(
+    wildcards: dict[int, set[str]],
+    nested: dict[int, array[int]],
+    key_of: Callable[[int], str],
+    count: int,
+) -> None:
+    """A wildcard member also lists the groups whose names it matches (a name key
+    matches as the name does: both are compared casefolded). Only a hierarchical name
+    matches a wildcard other than ``*``, which matches every one."""
+    hierarchical = [(at, key) for at in range(count) if "/" in (key := key_of(at))]
+    for at, members in wildcards.items():
+        if "*" in {member.strip() for member in members}:
+            matched: Iterable[int] = range(count)
+        else:
+            matched = [other for other, key in hierarchical if _matches(members, key)]
+        nested[at] = array("i", sorted({*nested.get(at, ()), *matched}))
 
 
 def _members(
