@@ -175,12 +175,9 @@ class Skimmer:
                 # A start tag cut by the end of the read: decide once it is whole,
                 # so that what is passed over never depends on where reads end.
                 boundary = self._last_note_start(position, searched, at)
-                if boundary > position:
-                    notes = self._notes_if_whole(position, boundary)
-                    if notes is None:
-                        return position, "nested", position  # walk exactly
-                    yield self._skipped(position, boundary, notes)
-                    position = boundary
+                if not (yield from self._pass_over(position, boundary)):
+                    return position, "nested", position  # walk exactly
+                position = boundary
                 self._clear_from, self._clear_until = position, at
                 self._input.fill()  # at the end of the input the tag counts as whole
                 continue
@@ -190,12 +187,9 @@ class Skimmer:
                 boundary = at
             else:
                 boundary = self._last_note_start(position, searched, at)
-            if boundary > position:
-                notes = self._notes_if_whole(position, boundary)
-                if notes is None:
-                    return position, "nested", position  # walk exactly
-                yield self._skipped(position, boundary, notes)
-                position = boundary
+            if not (yield from self._pass_over(position, boundary)):
+                return position, "nested", position  # walk exactly
+            position = boundary
             if kind:
                 return position, kind, at
             # Nothing up to the end of the buffer. A tag cut by the end of the read
@@ -274,8 +268,16 @@ class Skimmer:
             size *= 2
             window = max(begin, end - size)
 
-    def _skipped(self, start: int, end: int, notes: int) -> Segment:
-        return self._input.segment(SegmentKind.SKIPPED, start, end, notes=notes)
+    def _pass_over(self, position: int, boundary: int) -> Generator[Segment, None, bool]:
+        """The notes from `position` up to `boundary` (at or after it) as one SKIPPED
+        segment, none when the span is empty; False, with nothing yielded, when the
+        span does not hold whole notes only (then the exact walk takes it)."""
+        if boundary > position:
+            notes = self._notes_if_whole(position, boundary)
+            if notes is None:
+                return False
+            yield self._input.segment(SegmentKind.SKIPPED, position, boundary, notes=notes)
+        return True
 
     def _notes_if_whole(self, start: int, end: int) -> int | None:
         """How many notes the span to be passed over holds, when it holds whole
