@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -29,6 +29,9 @@ __all__ = [
     "name_key",
     "name_kind",
     "names_equal",
+    "uncached_canonicalize",
+    "uncached_name_key",
+    "uncached_name_kind",
     "unique_names",
     "wildcard_matches",
 ]
@@ -199,6 +202,18 @@ def canonicalize(entry: str) -> str:
 def name_key(entry: str) -> str:
     """Case-insensitive comparison key; abbreviated and canonical forms agree."""
     return canonicalize(entry).casefold()
+
+
+# For names met once each, as most names of a directory's Group documents are: the
+# caches above would keep 65,536 of them alive for nothing, and push out the names
+# that recur.
+uncached_canonicalize: Callable[[str], str] = canonicalize.__wrapped__
+uncached_name_kind: Callable[[str], NameKind] = name_kind.__wrapped__
+
+
+def uncached_name_key(entry: str) -> str:
+    """:func:`name_key` without the caches."""
+    return uncached_canonicalize(entry).casefold()
 
 
 def names_equal(a: str, b: str) -> bool:

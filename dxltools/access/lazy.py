@@ -26,11 +26,17 @@ from dxltools.access.membership import first_value, held_names
 from dxltools.access.stores import GroupStore, StringTable
 from dxltools.dxl.parse import read_items
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
-from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard_matches
+from dxltools.names import (
+    NameKind,
+    canonicalize,
+    name_key,
+    name_kind,
+    uncached_name_key,
+    wildcard_matches,
+)
 
 __all__ = ["LazyGroups", "Reached", "note_unid", "skim_group", "spelt_otherwise"]
 
-_uncached_canonicalize = canonicalize.__wrapped__
 # An item's start tag, attributes honouring quotes (a value may hold ">").
 _ITEM = re.compile(rb"""<item((?:\s+[^\s=/>]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(/?)>""")
 # An item's start, with its name when that comes first, plain and in ASCII.
@@ -264,7 +270,7 @@ class LazyGroups:
         self._context_of.append(len(self._contexts) - 1)
         for name in names:
             # Not name_key: its cache would keep 65,536 names that are met once.
-            number = self._names.add(_uncached_canonicalize(name).casefold())
+            number = self._names.add(uncached_name_key(name))
             if number == len(self._first):
                 self._first.append(document)
             elif self._first[number] != document:

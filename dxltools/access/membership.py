@@ -17,7 +17,13 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 
 from dxltools.access.directory import Group
-from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard_matches
+from dxltools.names import (
+    NameKind,
+    name_key,
+    uncached_name_key,
+    uncached_name_kind,
+    wildcard_matches,
+)
 
 __all__ = ["first_value", "held_names", "written_first_value"]
 
@@ -26,16 +32,6 @@ __all__ = ["first_value", "held_names", "written_first_value"]
 _PLAIN_NAME = re.compile(
     r"\s*(?:[Cc][Nn]\s*=\s*)?[A-Za-z0-9][A-Za-z0-9 ._-]*(?:/[A-Za-z0-9 ._=-]+)*"
 )
-
-# Members are met once each, hundreds of thousands of them: the names module's caches
-# would keep 65,536 of them alive for nothing (some 30 MB).
-_uncached_canonicalize = canonicalize.__wrapped__
-_uncached_kind = name_kind.__wrapped__
-
-
-def _key(name: str) -> str:
-    """:func:`~dxltools.names.name_key`, without its cache."""
-    return str(_uncached_canonicalize(name)).casefold()
 
 
 def held_names(
@@ -64,7 +60,7 @@ def held_names(
     for group in groups:
         held, listed, wild = _members(group.members, bits, names, number_of, starts)
         for title in group.names:
-            at = number_of(_key(title))
+            at = number_of(uncached_name_key(title))
             if at is None:
                 continue  # no name key: a blank ListName
             direct[at] |= held
@@ -111,13 +107,13 @@ def _members(
         first = written_first_value(member)
         if first is not None and first not in starts:
             continue
-        if _uncached_kind(member) is NameKind.WILDCARD:
+        if uncached_name_kind(member) is NameKind.WILDCARD:
             wild.add(member)
             for index, name in enumerate(names):
                 if wildcard_matches(member, name):
                     held |= 1 << index
             continue
-        key = _key(member)
+        key = uncached_name_key(member)
         held |= bits.get(key, 0)
         child = number_of(key)
         if child is not None:

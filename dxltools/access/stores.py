@@ -9,15 +9,17 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from dxltools.access.directory import SERVERS_ONLY, Group
-from dxltools.names import NameKind, canonicalize, name_key, name_kind
+from dxltools.names import (
+    NameKind,
+    canonicalize,
+    name_key,
+    uncached_canonicalize,
+    uncached_name_kind,
+)
 
 __all__ = ["GroupStore", "NameTable", "StringTable", "remember"]
 
 
-# A directory's names are mostly met once: their kind and canonical form are computed
-# without the names module's caches, which would keep 65 536 of them alive for nothing.
-_uncached_canonicalize = canonicalize.__wrapped__
-_uncached_kind = name_kind.__wrapped__
 _KINDS = tuple(NameKind)
 _KIND_MASK = 3
 _CANONICAL = 4  # flag: the name is written in its canonical form
@@ -140,12 +142,13 @@ class NameTable(StringTable):
         return found
 
     def _append(self, text: str, hashed: int) -> int:
-        canonical = _uncached_canonicalize(text)
+        # Names mostly met once: computed without the names module's caches.
+        canonical = uncached_canonicalize(text)
         key = canonical.casefold()
         key_hash = hash(key)
         key_id = self._find_key(key, key_hash)
         number = super()._append(text, hashed)
-        kind = _KINDS.index(_uncached_kind(text))
+        kind = _KINDS.index(uncached_name_kind(text))
         self._flags.append(kind | (_CANONICAL if canonical == text else 0))
         self._keys.append(number if key_id is None else key_id)
         self._key_hashes.append(key_hash & _LOW_32)
