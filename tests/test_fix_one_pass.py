@@ -15,7 +15,6 @@ from benchmarks.generate import generate
 from dxltools.access.directory import Group
 from dxltools.access.membership import first_value, written_first_value
 from dxltools.access.stores import GroupStore
-from dxltools.audit.collect import Auditor
 from dxltools.audit.fix import (
     ServersGroupChoice,
     candidates_of,
@@ -24,17 +23,8 @@ from dxltools.audit.fix import (
 )
 from dxltools.names import name_key
 from tests.directory_strategies import GenDirectory, directories, fixable_directories
-from tests.shared import FIXTURES, real_dxl_files
 from tests.test_audit import fixed
-
-EXPORTS = [*sorted(FIXTURES.glob("*.dxl")), *real_dxl_files()]
-
-
-def audited(exports: list[tuple[str, bytes]], *, on_demand: bool) -> Auditor:
-    auditor = Auditor(on_demand=on_demand)
-    for source, data in exports:
-        auditor.add_bytes(data, source)
-    return auditor
+from tests.test_audit_on_demand import EXPORTS, PROLOG, audited
 
 
 def assert_same_candidates(exports: list[tuple[str, bytes]]) -> ServersGroupChoice:
@@ -92,7 +82,6 @@ def test_a_generated_directory_never_builds_a_store_of_every_group(
 
 # -- groups that hold a server in every way a group can ------------------------------------
 
-PROLOG = "<?xml version='1.0'?>\n<database xmlns='http://www.lotus.com/dxl'>\n"
 SERVERS = (
     "CN=Mail1/OU=Mail/O=Acme",
     "CN=Mail2/OU=Mail/O=Acme",
