@@ -13,7 +13,6 @@ input order by :class:`_RunReport`, so the output of `-j 4` is the output of
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import json
 import sys
@@ -217,6 +216,8 @@ def _outcomes(
         return
     key = (options.agent, tuple(sorted(options.settings.items())))
     in_worker = functools.partial(_process_in_worker, key, write, work)
+    import concurrent.futures  # imported when used: start-up (see docs/DECISIONS.md)
+
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
         try:
             results = pool.map(in_worker, files)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,7 +111,7 @@ _CREATE = (
 def _temporary_name(target: Path) -> Path:
     """A fresh name in `target`'s folder that :func:`remove_stale_temporaries` of
     `target` recognises."""
-    return target.parent / f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    return target.parent / f".{target.name}.{os.urandom(6).hex()}{TEMP_SUFFIX}"
 
 
 def _create(path: Path) -> int | None:

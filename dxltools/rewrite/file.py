@@ -65,20 +65,22 @@ def rewrite_file(
         with atomic_output(
             target, mode_from=source_path, backup=backup, source=source, watch=watch
         ) as temporary:
-            # Imported when used: it loads multiprocessing, which a run that
-            # writes no file (stdout, --check, --diff) need not pay for at start-up.
-            from dxltools.rewrite.parts import rewrite_in_parts
+            in_parts = None
+            if parts > 1:
+                # Imported when used: it loads multiprocessing, which a run in one
+                # process need not pay for at start-up.
+                from dxltools.rewrite.parts import rewrite_in_parts
 
-            in_parts = rewrite_in_parts(
-                source_path,
-                temporary,
-                parts,
-                edit,
-                select=select,
-                observers=observers,
-                source=source,
-                strict=strict,
-            )
+                in_parts = rewrite_in_parts(
+                    source_path,
+                    temporary,
+                    parts,
+                    edit,
+                    select=select,
+                    observers=observers,
+                    source=source,
+                    strict=strict,
+                )
             if in_parts is not None:
                 report = in_parts.report
                 written = in_parts.written
