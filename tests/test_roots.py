@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dxltools.dxl.segments import DXL_NAMESPACE, ROOT_TAGS
+from dxltools.dxl.segments import DATABASE_CHILDREN, DXL_NAMESPACE, ROOT_TAGS
 from tests.clitools import error_line, invoke
 from tests.shared import SCHEMAS, requires_schemas
 
@@ -100,6 +100,28 @@ def test_the_design_elements_are_the_dtds() -> None:
     found = re.search(r'<!ENTITY\s+%\s+design\.elements\s+"([^"]*)"', text)
     assert found is not None
     assert sorted(name.strip() for name in found.group(1).split("|")) == DESIGN_ELEMENTS
+
+
+def _database_children(dtd: str) -> list[str]:
+    """The element names of <database>'s content model, parameter entities expanded."""
+    text = re.sub(r"<!--.*?-->", "", dtd, flags=re.DOTALL)
+    entities = dict(re.findall(r'<!ENTITY\s+%\s+([\w.-]+)\s+"([^"]*)"', text))
+    model = re.search(r"<!ELEMENT\s+database\s+(.*?)>", text, flags=re.DOTALL)
+    assert model is not None
+    content = model.group(1)
+    while (reference := re.search(r"%([\w.-]+);", content)) is not None:
+        content = content.replace(reference.group(0), entities[reference.group(1)])
+    return sorted(set(re.findall(r"[A-Za-z_][\w.-]*", content)) - {"EMPTY", "ANY", "PCDATA"})
+
+
+@requires_schemas
+@pytest.mark.parametrize("dtd", ["domino_9_0_1.dtd", "domino_10_0_1.dtd"])
+def test_the_database_children_are_those_of_the_dtd(dtd: str) -> None:
+    # validate asks libxml2 for the end of these elements only (validate/check.py)
+    others = ["acl", "databaseinfo", "document", "fulltextsettings", "launchsettings", "note"]
+    expected = sorted([*DESIGN_ELEMENTS, *others, "profiledocument"])
+    assert _database_children((SCHEMAS / dtd).read_text(encoding="utf-8")) == expected
+    assert sorted(DATABASE_CHILDREN) == expected
 
 
 def test_the_splitter_takes_every_root() -> None:

@@ -41,6 +41,13 @@ DESIGN_ELEMENTS = frozenset(
         "db2accessview",
     }
 )
+# What the DTD lets stand among <database>'s children (its content model, with
+# %note.types;): the elements that come one after the other at the top level.
+DATABASE_CHILDREN = (
+    frozenset({"databaseinfo", "acl", "fulltextsettings", "launchsettings", "profiledocument"})
+    | NOTE_TAGS
+    | DESIGN_ELEMENTS
+)
 # Every element the DTD gives the root attributes (%root.attrs;): each may be the
 # root of a DXL file. Only <database> holds notes; a note is its own root; the
 # others are files with no document in them.

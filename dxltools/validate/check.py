@@ -29,7 +29,7 @@ import attrs
 from lxml import etree
 
 from dxltools.dxl.scan import Scanner
-from dxltools.dxl.segments import NOTE_TAGS, Segment, SegmentKind
+from dxltools.dxl.segments import DATABASE_CHILDREN, NOTE_TAGS, ROOT_TAGS, Segment, SegmentKind
 from dxltools.errors import DxlError
 from dxltools.validate.dtd import DtdResolver, FileHead, choose_dtd, chosen_doctype, read_head
 from dxltools.validate.problems import CheckStopped, ValidationProblem, scan_problem
@@ -41,11 +41,14 @@ LIBXML2_MAX_ERRORS = 100  # libxml2 stops reporting errors of one parse after th
 _TOP_LEVEL = (SegmentKind.NOTE, SegmentKind.ELEMENT)
 
 
-def _parser(resolver: DtdResolver, validate: bool) -> etree.XMLPullParser:
+def _parser(resolver: DtdResolver, validate: bool, watched: frozenset[str]) -> etree.XMLPullParser:
     """A streaming parser that reads nothing but the bytes it is fed; when it
-    validates, it reads DTDs through `resolver` only."""
+    validates, it reads DTDs through `resolver` only. It reports the start and
+    end of the `watched` elements only: lxml filters the events in C, so no
+    Python code runs for the millions of elements inside the notes."""
     parser = etree.XMLPullParser(
-        events=("end",),
+        events=("start", "end"),
+        tag=sorted(watched),
         load_dtd=validate,
         dtd_validation=validate,
         resolve_entities=False,
@@ -93,14 +96,16 @@ class _Pass:
         self.resolver = DtdResolver(
             dtd_dir if dtd is not None else None, dtd if chosen and dtd is not None else None
         )
-        self.parser = _parser(self.resolver, validate=dtd is not None)
+        namespace = head.prolog.namespace
+        prefix = f"{{{namespace}}}" if namespace else ""
+        watched = frozenset(prefix + tag for tag in DATABASE_CHILDREN | ROOT_TAGS)
+        self.parser = _parser(self.resolver, validate=dtd is not None, watched=watched)
         self.doctype = chosen_doctype(head, dtd) if chosen and dtd is not None else None
         self.root_is_note = head.prolog.root_name in NOTE_TAGS
         # A design element, the ACL...: one element, checked as a design note is.
         self.root_is_element = not self.root_is_note and head.prolog.root_name != "database"
         self.root: etree._Element | None = None
-        namespace = head.prolog.namespace
-        prefix = f"{{{namespace}}}" if namespace else ""
+        self.done: etree._Element | None = None  # the last child of the root checked
         self.note_tags = frozenset(prefix + tag for tag in NOTE_TAGS)
         self.expected: deque[Segment] = deque()  # top-level elements fed, not ended yet
         self.found: list[ValidationProblem] = []
@@ -153,8 +158,15 @@ class _Pass:
                 self.parser.feed(data)
         except etree.XMLSyntaxError as error:
             failure = error
-        for _, element in self.parser.read_events():
-            self._ended(element)
+        for event, element in self.parser.read_events():
+            if event == "end":
+                self._ended(element)
+            elif self.root is None:
+                self.root = element.getroottree().getroot()
+        if self.root is not None and len(self.root):
+            # Children the DTD does not know get no event: those a later sibling
+            # follows are whole, and at the end of the file all are.
+            self._catch_up(None if data is None and failure is None else self.root[-1])
         fatal = self._read_log()
         self._read_refusals()
         if fatal is None and failure is not None and not (data is None and self.validity_errors):
@@ -213,13 +225,17 @@ class _Pass:
     # -- what happens when an element ends ------------------------------------------------
 
     def _ended(self, element: etree._Element) -> None:
+        """One of the watched elements ended: the root, a child of the root, or an
+        element of such a name deeper down."""
         root = self.root
         if root is None:
             root = self.root = element.getroottree().getroot()
         parent = element.getparent()
         if parent is root:
             if not self.root_is_note and not self.root_is_element:
+                self._catch_up(element)
                 self._top_level_ended(element, root)
+                self.done = element
         elif parent is None:
             if self.root_is_note:
                 self.rules.check_note(element, self._place(element))
@@ -228,6 +244,21 @@ class _Pass:
         elif self.root_is_note or parent.getparent() is not root:
             # Below a note's children: checked by libxml2 already, not needed any more.
             element.clear(keep_tail=True)
+
+    def _catch_up(self, until: etree._Element | None) -> None:
+        """Check the children of the root that no event announced (names the DTD
+        does not give <database>'s children) and that stand before `until`, which
+        has begun, so they are whole (None: all of them, at the end of the file)."""
+        root = self.root
+        if root is None or self.root_is_note or self.root_is_element:
+            return
+        child = self.done.getnext() if self.done is not None else (root[0] if len(root) else None)
+        while child is not None and child is not until:
+            following = child.getnext()
+            if isinstance(child.tag, str):
+                self._top_level_ended(child, root)
+                self.done = child
+            child = following
 
     def _place(self, element: etree._Element) -> Place:
         """Where the top-level element that just ended is: the oldest one fed."""
