@@ -173,3 +173,20 @@ def test_the_text_written_a_domain_at_a_time_is_the_formatted_text() -> None:
         out = io.StringIO()
         write_audit(report, out)
         assert out.getvalue() == format_audit(report)
+
+
+# -- problems -------------------------------------------------------------------------------
+
+
+def test_problems_listing_the_same_servers_share_the_listing() -> None:
+    # Each DocumentAccess problem lists every server its role lets in: in a large
+    # directory, thousands of problems name the same hundred servers.
+    report = audit_files([NAMES])
+    present = [p for p in report.problems if p.code == "document-access-present"]
+    assert len(present) == 2
+    listings = [next(part for part in p.parts if part.startswith("CN=")) for p in present]
+    assert listings[0] is listings[1]
+    assert listings[0] == "CN=DominoApp1/O=Acme, CN=DominoCoex1/O=Acme, " + ", ".join(
+        ["CN=DominoCoex2/O=Acme", "CN=DominoHub1/O=Acme", "CN=DominoMail1/O=Acme"]
+    )
+    assert all(p.message == "".join(p.parts) for p in report.problems)

@@ -9,8 +9,6 @@ import textwrap
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from dxltools.access.resolver import AccessItem
 from dxltools.audit.failover import DomainFailover, FailoverScenario, Route, verdict
 from dxltools.audit.report import AuditReport
@@ -89,7 +87,7 @@ def _report_json(report: AuditReport) -> dict[str, Any]:
             }
             for audit in report.domains
         ],
-        "problems": [attrs.asdict(problem) for problem in report.problems],
+        "problems": [problem.to_json() for problem in report.problems],
     }
 
 

@@ -42,9 +42,19 @@ class Rules:
         self.domain_type = domain_type
         self.problems: dict[Problem, None] = {}  # ordered and de-duplicated
         self._readers: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._listings: dict[tuple[str, ...], str] = {}
+        self._granted: dict[tuple[str, ...], str] = {}
 
-    def add(self, code: str, message: str, **about: str | None) -> None:
+    def add(self, code: str, message: str | tuple[str, ...], **about: str | None) -> None:
         self.problems[Problem(code, message, **about)] = None
+
+    def _listing(self, names: Sequence[str]) -> str:
+        """``", ".join(names)``, one string for every problem that lists the same names."""
+        key = tuple(names)
+        listing = self._listings.get(key)
+        if listing is None:
+            listing = self._listings[key] = ", ".join(key)
+        return listing
 
     def run(
         self,
@@ -126,16 +136,28 @@ class Rules:
         for item in access.readers_items:
             self._readers_item(what, item, about)
 
-    def _document_access(self, what: str, item: AccessItem) -> str:
+    def _document_access(self, what: str, item: AccessItem) -> tuple[str, ...]:
         values = ", ".join(item.entries) or "no value"
-        servers = [s for s in self.access.directory.servers if self.access.grants(s, item.entries)]
-        grants = ""
+        head = f"{what} still holds a {item.name} item ({values}; {item.flags.describe()})"
+        servers = self._servers_granted(item.entries)
         if servers and (item.flags.authors or item.flags.readers):
-            grants = f": it lets {', '.join(servers)} read it whatever the readers items say"
-        return (
-            f"{what} still holds a {item.name} item ({values}; {item.flags.describe()}){grants}; "
-            "remove it"
-        )
+            return (
+                head,
+                ": it lets ",
+                servers,
+                " read it whatever the readers items say; remove it",
+            )
+        return (head, "; remove it")
+
+    def _servers_granted(self, entries: tuple[str, ...]) -> str:
+        """The servers `entries` let in, listed (every document's DocumentAccess names
+        the same role: the servers are looked up once)."""
+        listing = self._granted.get(entries)
+        if listing is None:
+            servers = self.access.directory.servers
+            granted = [server for server in servers if self.access.grants(server, entries)]
+            listing = self._granted[entries] = self._listing(granted)
+        return listing
 
     def _authors(self, what: str, document: DomainDocument, about: dict[str, str | None]) -> None:
         readers = document.access.readers_entries
@@ -200,12 +222,12 @@ class Rules:
     def _failover(self, domain: str, failure: Failure) -> None:
         """One problem per place where routes that work with every server up stop."""
         scenario = f"{domain} with {failure.scenario.label}"
-        servers = ", ".join(failure.servers)
+        servers = self._listing(failure.servers)
         if failure.kind is RouteKind.MAIL:
-            message = f"{scenario}: mail from {servers} is {failure.reason}"
+            message = (f"{scenario}: mail from ", servers, f" is {failure.reason}")
             self.add(FAILOVER_MAIL_HELD, message, domain=domain, server=failure.at)
         else:
-            message = f"{scenario}: free/busy from {servers} {failure.reason}"
+            message = (f"{scenario}: free/busy from ", servers, f" {failure.reason}")
             self.add(FAILOVER_FREE_BUSY_FAILS, message, domain=domain, server=failure.at)
 
     # -- directory rules ----------------------------------------------------------------------

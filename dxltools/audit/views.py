@@ -77,15 +77,40 @@ def newest_first(document: DomainDocument) -> tuple[bool, float, str]:
 # -- the report -----------------------------------------------------------------------------
 
 
+def _message_parts(message: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (message,) if isinstance(message, str) else message
+
+
+def _joined(parts: tuple[str, ...]) -> str:
+    return "".join(parts)
+
+
 @attrs.frozen
 class Problem:
-    """One finding: a code, a message for people, and what it is about (None where not)."""
+    """One finding: a code, a message for people, and what it is about (None where not).
+
+    The message may be given in parts: a long part, such as the hundred servers a
+    role lets in, is then one string shared by the thousands of problems of a large
+    directory that name it, not a copy in each (problems compare by their text)."""
 
     code: str
-    message: str
+    parts: tuple[str, ...] = attrs.field(converter=_message_parts, eq=_joined)
     domain: str | None = None
     unid: str | None = None
     server: str | None = None
+
+    @property
+    def message(self) -> str:
+        return "".join(self.parts)
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "domain": self.domain,
+            "unid": self.unid,
+            "server": self.server,
+        }
 
 
 @attrs.frozen
