@@ -102,6 +102,14 @@ def _datetime_of(element: etree._Element) -> DxlDateTime:
 
 
 def _value_of(item: etree._Element) -> Value:
+    if len(item) == 1:
+        # The usual item: one <text> without <break/> or <nonxmlchar/> inside.
+        element = item[0]
+        tag = element.tag
+        if isinstance(tag, str) and tag.endswith("text") and tag.rpartition("}")[2] == "text":
+            if not len(element):
+                return Text(element.text or "")
+            return Text(_text_of(element))
     children = _element_children(item)
     if len(children) != 1:
         raise ValueError(f"an item holds {len(children)} values, expected exactly one")
