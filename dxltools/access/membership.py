@@ -27,6 +27,8 @@ from dxltools.names import (
 
 __all__ = ["first_value", "held_names", "written_first_value"]
 
+_UNSAFE_IN_TEXT = re.compile("[&<>'\"\r\n\t]")  # what a name's bytes may write otherwise
+_MAX_KEYS_KEPT = 1 << 18  # members whose keys are kept: bounds the memory of a huge directory
 # A member plain enough that its first value is read from its text as from its key: a
 # common name, optionally typed, and components of letters, digits and a few marks.
 _PLAIN_NAME = re.compile(
@@ -57,8 +59,9 @@ def held_names(
     direct = [0] * count
     nested: dict[int, array[int]] = {}  # group -> the groups it lists by name
     wildcards: dict[int, set[str]] = {}  # group -> its wildcard members
+    keys: dict[str, str | None] = {}  # member as written -> its key (None: a wildcard)
     for group in groups:
-        held, listed, wild = _members(group.members, bits, names, number_of, starts)
+        held, listed, wild = _members(group.members, bits, names, number_of, starts, keys)
         for title in group.names:
             at = number_of(uncached_name_key(title))
             if at is None:
@@ -97,28 +100,43 @@ def _members(
     names: Sequence[str],
     number_of: Callable[[str], int | None],
     starts: set[str | None],
+    keys: dict[str, str | None],
 ) -> tuple[int, set[int], set[str]]:
     """The bits of the names a group's members are or match, the groups they list, and
-    its wildcard members."""
+    its wildcard members. `keys`: the members' keys found so far (the members that
+    pass the first value's test are mostly group and server names, listed by many
+    groups: each is parsed as a name once)."""
     held = 0
     listed: set[int] = set()
     wild: set[str] = set()
     for member in members:
-        first = written_first_value(member)
-        if first is not None and first not in starts:
-            continue
-        if uncached_name_kind(member) is NameKind.WILDCARD:
+        if member in keys:
+            key = keys[member]
+        else:
+            first = written_first_value(member)
+            if first is not None and first not in starts:
+                continue
+            key = _member_key(member)
+            if len(keys) < _MAX_KEYS_KEPT:
+                keys[member] = key
+        if key is None:
             wild.add(member)
             for index, name in enumerate(names):
                 if wildcard_matches(member, name):
                     held |= 1 << index
             continue
-        key = uncached_name_key(member)
         held |= bits.get(key, 0)
         child = number_of(key)
         if child is not None:
             listed.add(child)
     return held, listed, wild
+
+
+def _member_key(member: str) -> str | None:
+    """A member's name key; None for a wildcard."""
+    if uncached_name_kind(member) is NameKind.WILDCARD:
+        return None
+    return uncached_name_key(member)
 
 
 def _matches(wildcards: Iterable[str], key: str) -> bool:
@@ -149,7 +167,7 @@ def first_value(key: str) -> str | None:
     _, sep, value = first.partition("=")
     needle = (value if sep else first).strip()
     needle = needle.split("@", 1)[0].strip()
-    if not needle or not needle.isascii() or any(c in needle for c in "&<>'\"\r\n\t"):
+    if not needle or not needle.isascii() or _UNSAFE_IN_TEXT.search(needle):
         return None
     return needle
 

@@ -119,7 +119,13 @@ def _value_of(item: etree._Element) -> Value:
             return Text(element.text or "")
         return Text(_text_of(element))
     if kind == "textlist":
-        return TextList(tuple(_text_of(child) for child in element if local_name(child) == "text"))
+        return TextList(
+            tuple(
+                _text_of(child) if len(child) else child.text or ""
+                for child in element
+                if local_name(child) == "text"
+            )
+        )
     if kind == "number":
         return _number_of(element)
     if kind == "numberlist":
