@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from dxltools.dxl.scan import Scanner, scan_bytes
 from dxltools.dxl.segments import Segment, SegmentKind
-from dxltools.dxl.skim import Interest
+from dxltools.dxl.skim import Interest, passed_over_notes
 from dxltools.dxl.tokens import parse_attributes
+from tests.directory_strategies import GenDirectory, directories
 from tests.shared import fixture_files, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
 
@@ -146,3 +147,84 @@ def test_the_notes_passed_over_are_counted_once_each(chunk_size: int) -> None:
     assert sum(s.notes for s in segments if s.kind is SegmentKind.SKIPPED) == 3
     # Notes that close themselves are counted as the exact walk counts them.
     assert_agrees(SELF_CLOSING, interest, chunk_size)
+
+
+# -- the notes of one form among those passed over ----------------------------------------
+
+
+def form_of(segment: Segment) -> str:
+    return (parse_attributes(segment.start_tag).get("form") or "").casefold()
+
+
+def notes_found(data: bytes, form: str, interest: Interest, chunk_size: int) -> list[Segment]:
+    """The notes of `form` as a reader finds them: from the SKIPPED spans, and those the
+    splitter hands over (when it walks a span exactly)."""
+    found: list[Segment] = []
+    for segment in skim(data, interest, chunk_size):
+        if segment.kind is SegmentKind.SKIPPED:
+            found.extend(passed_over_notes(segment, form))
+        elif segment.kind is SegmentKind.NOTE and form_of(segment) == form.casefold():
+            found.append(segment)
+    return found
+
+
+def assert_finds(data: bytes, form: str, chunk_size: int = 1 << 20) -> None:
+    exact = [s for s in scan_bytes(data) if s.kind is SegmentKind.NOTE and form_of(s) == form]
+    interest = Interest(frozenset({"server", "domain"}), frozenset({"acl"}))
+    assert notes_found(data, form, interest, chunk_size) == exact  # bytes, offsets, lines
+
+
+@given(directories(), st.sampled_from([7, 64, 1 << 20]))
+def test_the_groups_passed_over_are_those_the_exact_walk_finds(
+    directory: GenDirectory, chunk_size: int
+) -> None:
+    for _, data in directory.exports():
+        assert_finds(data, "group", chunk_size)
+
+
+@pytest.mark.parametrize("path", [*real_dxl_params(), *fixture_files()], ids=lambda p: p.name)
+def test_the_groups_passed_over_in_real_exports_and_fixtures(path: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(path, Path)
+    for chunk_size in (5, 333, 1 << 20):
+        assert_finds(path.read_bytes(), "group", chunk_size)
+
+
+GROUP = (
+    b"<document form='Group'><noteinfo unid='G%s'/>"
+    b"<item name='ListName'><text>g</text></item></document>\n"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        PERSON + GROUP % b"1" + PERSON + GROUP % b"2" + GROUP % b"3",
+        GROUP % b"1" + PERSON,
+        PERSON.replace(b"<text>y", b"<text>form='Group' form=\"group\"") + GROUP % b"1",
+        PERSON.replace(b"form='Person'", b"x=\"form='group'\" form='Person'") + PERSON,
+        PERSON + b"<document\nform = \"GROUP\"\n><noteinfo unid='G'/></document>\n" + PERSON,
+        PERSON + b"<document form='Group'/>\n" + PERSON + b"<document form='group' />\n",
+        PERSON + b"<document form='Groups'></document>\n" + b"<document form='XGroup'/>\n",
+        PERSON + DOMAIN % b"1" + GROUP % b"1" + PERSON,
+        PERSON + b"<!-- x -->\n" + GROUP % b"1" + PERSON,
+        (DOMAIN % b"1").rstrip() + PERSON.rstrip() + GROUP % b"1",
+    ],
+    ids=[
+        "among-persons",
+        "first",
+        "in-a-text",
+        "in-another-attribute",
+        "wrapped-and-upper-case",
+        "self-closing",
+        "other-forms-alike",
+        "after-a-note-of-interest",
+        "after-a-comment",
+        "on-one-line",
+    ],
+)
+def test_the_groups_passed_over_hand_made_cases(body: bytes) -> None:
+    data = HEAD + body + b"</database>\n"
+    for chunk_size in range(1, 40):
+        assert_finds(data, "group", chunk_size)

@@ -36,13 +36,13 @@ class OwnAudit:
 
     def __init__(self, spec: AuditSpec, source: str) -> None:
         # Imported here: most agents have no audit, and start-up counts on every run.
-        from dxltools.audit.collect import INTEREST, Auditor
+        from dxltools.audit.collect import Auditor
 
-        self.interest = INTEREST
         self.source = source
         self.auditor = Auditor(
             domain=spec.domain, domain_type=spec.domain_type, server_items=spec.server_items
         )
+        self.interest = self.auditor.interest
 
     def __call__(self, segment: Segment, prolog: Prolog, note: Note | None = None, /) -> None:
         self.auditor.add_segment(segment, prolog, self.source, note)

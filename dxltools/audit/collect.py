@@ -44,7 +44,7 @@ from dxltools.dxl.parse import note_from_segment, read_items
 from dxltools.dxl.scan import Scanner
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.dxl.select import NoteHead, by_form
-from dxltools.dxl.skim import Interest
+from dxltools.dxl.skim import Interest, passed_over_notes
 from dxltools.dxl.tokens import parse_attributes
 from dxltools.dxl.wellformed import Checker, checked_segments
 from dxltools.edit.edits import coexistence_server
@@ -61,6 +61,10 @@ _CALENDAR_SERVER_ITEMS = ("CalendarServer",)
 _WANTED = by_form("Server", "Group", "Domain")
 # Person documents, most of a directory, are passed over unread.
 INTEREST = Interest(_WANTED.forms, frozenset({"acl"}))
+# With groups on demand, Group documents too: they are found in the spans passed
+# over (dxltools.dxl.skim.passed_over_notes) and read from their bytes, without a
+# segment of their own from the splitter each.
+ON_DEMAND_INTEREST = Interest(_WANTED.forms - {"group"}, frozenset({"acl"}))
 
 # -- reading the inputs ------------------------------------------------------------------------
 
@@ -108,10 +112,15 @@ class Auditor:
         """Read one export from a binary stream, once, in chunks. Everything but
         the inside of the notes the audit passes over unread is checked for
         well-formedness (:mod:`dxltools.dxl.wellformed`); `strict`: those too."""
-        scanner = Scanner(stream, source, interest=INTEREST)
+        scanner = Scanner(stream, source, interest=self.interest)
         for segment in checked_segments(scanner, Checker(source, strict=strict)):
             if scanner.prolog is not None:
                 self.add_segment(segment, scanner.prolog, source)
+
+    @property
+    def interest(self) -> Interest:
+        """What the splitter must hand over one by one (the rest comes in SKIPPED spans)."""
+        return ON_DEMAND_INTEREST if self.on_demand else INTEREST
 
     def add_segment(
         self, segment: Segment, prolog: Prolog, source: str, note: Note | None = None
@@ -123,6 +132,9 @@ class Auditor:
             self.sources.append(source)
         if segment.kind is SegmentKind.NOTE:
             self._note(segment, prolog, source, note)
+        elif segment.kind is SegmentKind.SKIPPED and self.on_demand:
+            for group in passed_over_notes(segment, "Group"):
+                self._note(group, prolog, source, None)
         elif segment.kind is SegmentKind.ELEMENT and segment.name == "acl":
             self._add_acl(segment, prolog, source)
 
