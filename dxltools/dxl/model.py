@@ -8,6 +8,7 @@ exactly which bytes they change.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 
@@ -251,7 +252,17 @@ class Note:
     encoding: str = "utf-8"
 
     def items_named(self, name: str) -> tuple[Item, ...]:
-        return tuple(item for item in self.items if item.is_named(name))
+        """The items of `name` (any case), in the note's order."""
+        return self._by_name.get(name.casefold(), ())
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, tuple[Item, ...]]:
+        # Built at the first lookup: edits, selections and the audit look up a
+        # dozen names in each note they read.
+        found: dict[str, list[Item]] = {}
+        for item in self.items:
+            found.setdefault(item.name.casefold(), []).append(item)
+        return {key: tuple(items) for key, items in found.items()}
 
     def item_bytes(self, item: Item) -> bytes:
         return self.data[item.span.start : item.span.end]
