@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 
+import dxltools.dxl.wellformed
 import dxltools.show.summary
 from dxltools.cli.show import ShowOptions, run_show
 from dxltools.dxl.model import Note
@@ -552,3 +553,48 @@ def test_every_real_export_is_shown(path: Path) -> None:
     status, report, err = show_json(path)
     assert (status, err) == (0, [])
     assert report["files"][0]["error"] is None
+
+
+# -- --form passes the other notes over unread ---------------------------------------------
+
+
+def _of_form(lines: list[str], form: str) -> list[str]:
+    """The lines of notes whose form field is `form` (any case): what --form must give."""
+    return [line for line in lines if f"\tform={form.casefold()}\t" in line.casefold() + "\t"]
+
+
+@pytest.mark.parametrize(
+    "path", [*real_dxl_params(), NAMES, FOREIGN, SINGLE], ids=lambda p: Path(p).name
+)
+def test_form_gives_the_lines_the_unfiltered_listing_gives_for_that_form(path: Path) -> None:
+    status, everything, err = show(path)
+    assert (status, err) == (0, [])
+    forms = {line.split("\t")[1].removeprefix("form=") for line in everything if "\tform=" in line}
+    for form in [*sorted(forms), "NoSuchForm"]:
+        assert show(path, forms=(form,))[1] == _of_form(everything, form), form
+
+
+@given(dxl_files(domain_notes()))
+def test_form_on_generated_files_gives_the_unfiltered_lines_of_that_form(file: GenFile) -> None:
+    everything = [format_line(s) for s in show_stream(io.BytesIO(file.data), "gen.dxl")]
+    for form in ("Domain", "Person", "Server"):
+        found = [format_line(s) for s in show_stream(io.BytesIO(file.data), "gen.dxl", (form,))]
+        assert found == _of_form(everything, form)
+
+
+def test_form_lets_the_splitter_pass_the_other_notes_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    kinds: list[str] = []
+    real = dxltools.dxl.wellformed.checked_segments
+
+    def recording(scanner: Any, checker: Any, **options: Any) -> Any:
+        for segment in real(scanner, checker, **options):
+            kinds.append(segment.kind.name)
+            yield segment
+
+    monkeypatch.setattr(dxltools.show.summary, "checked_segments", recording)
+    summaries(NAMES, ("Domain",))
+    assert "SKIPPED" in kinds
+    assert kinds.count("NOTE") == len(DOMAIN_LINES)
+    kinds.clear()
+    summaries(NAMES)
+    assert "SKIPPED" not in kinds

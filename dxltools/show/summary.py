@@ -47,6 +47,7 @@ from dxltools.dxl.parse import note_from_segment
 from dxltools.dxl.scan import Scanner
 from dxltools.dxl.segments import SegmentKind
 from dxltools.dxl.select import NoteHead, by_form
+from dxltools.dxl.skim import Interest
 from dxltools.dxl.tokens import parse_attributes
 from dxltools.dxl.wellformed import Checker, checked_segments
 
@@ -130,13 +131,17 @@ def summarize_note(note: Note, source: str) -> NoteSummary:
 # -- one stream ----------------------------------------------------------------------------
 
 
-def _form_filter(forms: Sequence[str]) -> tuple[Callable[[NoteHead], bool], Callable[[Note], bool]]:
+def _form_filter(
+    forms: Sequence[str],
+) -> tuple[Callable[[NoteHead], bool], Callable[[Note], bool], Interest | None]:
     """Two checks: on the start tag (skip without parsing), then on the parsed note,
-    for notes whose form is only known from their Form item."""
+    for notes whose form is only known from their Form item; and what the splitter
+    may pass over unread (the notes whose start tag names another form)."""
     if not forms:
-        return (lambda head: True), (lambda note: True)
+        return (lambda head: True), (lambda note: True), None
     wanted = {form.casefold() for form in forms}
-    return by_form(*forms), (lambda note: (note.form or "").casefold() in wanted)
+    select = by_form(*forms)
+    return select, (lambda note: (note.form or "").casefold() in wanted), select.interest
 
 
 def show_stream(
@@ -145,11 +150,12 @@ def show_stream(
     """Summaries of the notes of one export, as they are read (case-insensitive `forms`).
 
     Raises :class:`DxlError` at the first bad input, after the notes before it.
-    Everything but the inside of the notes of other forms is checked for
-    well-formedness (:mod:`dxltools.dxl.wellformed`); `strict`: those too.
+    With `forms`, the splitter passes the notes of other forms over unread, as a
+    run passes over the notes its agent does not select; everything but those is
+    checked for well-formedness (:mod:`dxltools.dxl.wellformed`); `strict`: those too.
     """
-    wants_head, wants_note = _form_filter(forms)
-    scanner = Scanner(stream, source)
+    wants_head, wants_note, interest = _form_filter(forms)
+    scanner = Scanner(stream, source, interest=interest)
     for segment in checked_segments(scanner, Checker(source, strict=strict)):
         if segment.kind is not SegmentKind.NOTE:
             continue
