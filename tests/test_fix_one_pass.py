@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate
+from dxltools.access import membership
 from dxltools.access.directory import Group
 from dxltools.access.membership import first_value, written_first_value
 from dxltools.access.stores import GroupStore
@@ -47,6 +48,20 @@ def test_fixtures_and_real_exports_before_and_after_the_fix(path: Path) -> None:
 @given(directories())
 def test_generated_directories(directory: GenDirectory) -> None:
     assert_same_candidates(directory.exports())
+
+
+@pytest.mark.parametrize("kept", [0, 1, 2])
+def test_members_whose_keys_are_not_kept_count_alike(
+    kept: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The keys of members met again are kept up to a bound (memory): past it, each
+    # member is parsed as a name again, with the same result.
+    monkeypatch.setattr(membership, "_MAX_KEYS_KEPT", kept)
+    for path in EXPORTS:
+        assert_same_candidates([(Path(path).name, Path(path).read_bytes())])
+    out = io.BytesIO()
+    generate(out, 300_000, 5)
+    assert_same_candidates([("generated.dxl", out.getvalue())])
 
 
 @given(fixable_directories(), st.integers(0, 4), st.booleans())

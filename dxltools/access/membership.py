@@ -28,7 +28,7 @@ from dxltools.names import (
 __all__ = ["first_value", "held_names", "written_first_value"]
 
 _UNSAFE_IN_TEXT = re.compile("[&<>'\"\r\n\t]")  # what a name's bytes may write otherwise
-_MAX_KEYS_KEPT = 1 << 18  # members whose keys are kept: bounds the memory of a huge directory
+_MAX_KEYS_KEPT = 8192  # members whose keys are kept: about 2 MB, whatever the directory
 # A member plain enough that its first value is read from its text as from its key: a
 # common name, optionally typed, and components of letters, digits and a few marks.
 _PLAIN_NAME = re.compile(
