@@ -101,7 +101,7 @@ class Problem:
 
     @property
     def message(self) -> str:
-        return "".join(self.parts)
+        return _joined(self.parts)
 
     def to_json(self) -> dict[str, str | None]:
         return {

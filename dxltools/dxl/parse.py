@@ -73,6 +73,8 @@ def _element_children(element: etree._Element) -> list[tuple[str, etree._Element
 
 def _text_of(element: etree._Element) -> str:
     """A ``<text>``'s string: ``<break/>`` is a line break, ``<nonxmlchar>`` its code."""
+    if not len(element):  # no <break/> nor <nonxmlchar/>: its text is the string
+        return element.text or ""
     parts = [element.text or ""]
     for child in element:
         name = local_name(child)
@@ -102,30 +104,18 @@ def _datetime_of(element: etree._Element) -> DxlDateTime:
 
 
 def _value_of(item: etree._Element) -> Value:
-    if len(item) == 1:
-        # The usual item: one <text> without <break/> or <nonxmlchar/> inside.
-        element = item[0]
-        tag = element.tag
-        if isinstance(tag, str) and tag.endswith("text") and tag.rpartition("}")[2] == "text":
-            if not len(element):
-                return Text(element.text or "")
-            return Text(_text_of(element))
-    children = _element_children(item)
-    if len(children) != 1:
-        raise ValueError(f"an item holds {len(children)} values, expected exactly one")
-    ((kind, element),) = children
+    if len(item) == 1 and isinstance(item[0].tag, str):
+        element = item[0]  # the usual item: its only child is its value
+        kind = local_name(element)
+    else:
+        children = _element_children(item)
+        if len(children) != 1:
+            raise ValueError(f"an item holds {len(children)} values, expected exactly one")
+        ((kind, element),) = children
     if kind == "text":
-        if not len(element):  # no <break/> nor <nonxmlchar/>: its text is the value
-            return Text(element.text or "")
         return Text(_text_of(element))
     if kind == "textlist":
-        return TextList(
-            tuple(
-                _text_of(child) if len(child) else child.text or ""
-                for child in element
-                if local_name(child) == "text"
-            )
-        )
+        return TextList(tuple(_text_of(child) for child in element if local_name(child) == "text"))
     if kind == "number":
         return _number_of(element)
     if kind == "numberlist":
