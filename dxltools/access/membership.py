@@ -25,15 +25,14 @@ from dxltools.names import (
     wildcard_matches,
 )
 
-__all__ = ["first_value", "held_names", "written_first_value"]
+__all__ = ["first_value", "held_names", "key_first_value", "written_first_value"]
 
 _UNSAFE_IN_TEXT = re.compile("[&<>'\"\r\n\t]")  # what a name's bytes may write otherwise
 _MAX_KEYS_KEPT = 8192  # members whose keys are kept: about 2 MB, whatever the directory
 # A member plain enough that its first value is read from its text as from its key: a
-# common name, optionally typed, and components of letters, digits and a few marks.
-_PLAIN_NAME = re.compile(
-    r"\s*(?:[Cc][Nn]\s*=\s*)?[A-Za-z0-9][A-Za-z0-9 ._-]*(?:/[A-Za-z0-9 ._=-]+)*"
-)
+# common name, optionally typed, and components of letters (any script), digits and a
+# few marks. No "@", no "=" in the first component, no wildcard, no role.
+_PLAIN_NAME = re.compile(r"\s*(?:[Cc][Nn]\s*=\s*)?[^\W_][\w .-]*(?:/[\w .=-]+)*")
 
 
 def held_names(
@@ -51,11 +50,11 @@ def held_names(
     for index, name in enumerate(names):
         key = name_key(name)
         bits[key] = bits.get(key, 0) | 1 << index
-    # What a member must start with to name one of `names` or a group: a member whose
-    # first value is none of these is neither (first_value reads a name as written
-    # as it reads its key), and is passed over without being parsed as a name.
-    starts = {first_value(key) for key in bits}
-    starts.update(first_value(key_of(at)) for at in range(count))
+    # The first values of `names` and of the groups: a member whose first value is none
+    # of these is neither (written_first_value reads a name as written as
+    # key_first_value reads its key), and is passed over without being parsed as a name.
+    starts = {key_first_value(key) for key in bits}
+    starts.update(key_first_value(key_of(at)) for at in range(count))
     direct = [0] * count
     nested: dict[int, array[int]] = {}  # group -> the groups it lists by name
     wildcards: dict[int, set[str]] = {}  # group -> its wildcard members
@@ -99,7 +98,7 @@ def _members(
     bits: dict[str, int],
     names: Sequence[str],
     number_of: Callable[[str], int | None],
-    starts: set[str | None],
+    starts: set[str],
     keys: dict[str, str | None],
 ) -> tuple[int, set[int], set[str]]:
     """The bits of the names a group's members are or match, the groups they list, and
@@ -172,9 +171,20 @@ def first_value(key: str) -> str | None:
     return needle
 
 
+def key_first_value(key: str) -> str:
+    """The value of a name key's first component (the key of ``CN=Anna Berg/O=Acme``
+    gives ``anna berg``): what :func:`written_first_value` reads from a member's text."""
+    first = key.split("/", 1)[0]
+    _, sep, value = first.partition("=")
+    return (value if sep else first).strip()
+
+
 def written_first_value(member: str) -> str | None:
-    """:func:`first_value` of a member's key, read from its text without parsing it as
-    a name, lowercased; None when the text is not plain enough to tell that way."""
+    """:func:`key_first_value` of a member's key, read from its text without parsing it
+    as a name (the first component's value, casefolded, in any script); None when the
+    text is not plain enough to tell that way."""
     if _PLAIN_NAME.fullmatch(member) is None:
         return None
-    return first_value(member.lower())
+    first = member.split("/", 1)[0]
+    _, sep, value = first.partition("=")
+    return (value if sep else first).strip().casefold()
