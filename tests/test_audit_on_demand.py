@@ -7,13 +7,16 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate
+from dxltools.access import lazy
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
-from dxltools.access.lazy import LazyGroups, Reached, _Blocks, skim_group
+from dxltools.access.lazy import LazyGroups, Reached, _Blocks
+from dxltools.access.skim import plain_item_texts, skim_group
 from dxltools.audit.collect import Auditor
 from dxltools.audit.report import AuditReport
 from dxltools.dxl.parse import read_items
@@ -206,6 +209,35 @@ VARIANTS = [
     ).replace("</textlist></item>", "</y></x>"),
     PLAIN.replace("<text> Sales </text>", "<textlist><text/><text>S</text></textlist>"),
 ]
+# Read from the kept bytes without the parser (no reference, GroupType a text), and
+# the ways such bytes can still be refused by a parser or read otherwise.
+PLAIN_TEXTS = PLAIN.replace("Jo &amp; Co", "Jo and Co").replace(
+    "<number>4</number>", "<text>4</text>"
+)
+PLAIN_TEXT_VARIANTS = [
+    PLAIN_TEXTS,
+    PLAIN_TEXTS.replace("Jo and Co", "Jo \x01 Co"),
+    PLAIN_TEXTS.replace("Jo and Co", "Jo \ufffe Co"),
+    PLAIN_TEXTS.replace("Jo and Co", "Jo ]]> Co"),
+    PLAIN_TEXTS.replace("Jo and Co", "\tJo\n and Co "),
+    PLAIN_TEXTS.replace("Jo and Co", "Jö ånd Ćo"),
+    PLAIN_TEXTS.replace("names='true'>", "1x='y'>"),
+    PLAIN_TEXTS.replace("names='true'>", "names='true' names='false'>"),
+    PLAIN_TEXTS.replace("names='true'>", "x='<'>"),
+    PLAIN_TEXTS.replace("names='true'>", "x='a>b'>"),
+    PLAIN_TEXTS.replace("<item name='Members'", "<item\x0cname='Members'"),
+    PLAIN_TEXTS.replace("<item name='Members'", "<item name='members'"),
+    PLAIN_TEXTS.replace("<text>4</text>", "<text/>"),
+    PLAIN_TEXTS.replace("<text>4</text></item>", "</item><item name='GroupType'/>"),
+    PLAIN_TEXTS.replace("<textlist><text>CN=A/O=B</text>", "<textlist><text/><text>C</text>"),
+    PLAIN_TEXTS.replace("<text>CN=A/O=B</text>", "<text>CN=A/O=B</text ><break/>"),
+    PLAIN_TEXTS.replace("</textlist></item>", "</textlist></item ><item name='X'/>"),
+    PLAIN_TEXTS.replace(
+        "<item name='GroupType'>",
+        "<item name='Members'><text>Second</text></item><item name='GroupType'>",
+    ),
+]
+VARIANTS += PLAIN_TEXT_VARIANTS
 
 
 def segment_of(data: bytes) -> tuple[Segment, Prolog]:
@@ -244,6 +276,24 @@ def test_skimming_reads_what_the_parser_reads_or_declines(note: str) -> None:
     assert expected is not None
     assert (skimmed.unid, skimmed.names) == (expected.unid, expected.names)
     assert groups.group(0) == Group(expected.names, expected.members, expected.group_type, "key")
+
+
+def test_a_plain_group_is_read_from_its_kept_bytes_without_the_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    segment, prolog = segment_of(PLAIN_TEXTS.encode())
+    expected = group_of(read_items(segment, prolog, "names.dxl", GROUP_ITEMS))
+    skimmed = skim_group(segment, prolog)
+    assert skimmed is not None and expected is not None
+    groups = LazyGroups()
+    groups.add("key", skimmed, prolog, "names.dxl")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(lazy, "read_items", refuse)
+    assert groups.group(0) == attrs.evolve(expected, unid="key")
+    assert expected.members == ("CN=A/O=B", "Jo and Co") and expected.group_type == "4"
 
 
 def test_the_plain_note_is_read_exactly() -> None:
@@ -323,3 +373,62 @@ def test_kept_items_read_back_from_every_block_and_the_pending_one() -> None:
     for start, piece in zip(starts, pieces, strict=True):
         assert blocks.read(start, start + len(piece)) == piece
     assert b"".join(block for _, block in blocks.blocks()) == b"".join(pieces)
+
+
+_ITEM_NAMES = st.sampled_from(["ListName", "members", "GroupType", "Member\u017f", "X"])
+_ITEM_ATTRIBUTES = st.sampled_from(
+    ["", " names='true'", ' names="true"', " 1x='y'", " x='<'", " name='Dup'", "\x0cf='1'"]
+)
+_ITEM_VALUES = st.sampled_from(
+    [
+        "<text>a</text>",
+        "<text/>",
+        "<textlist>\n<text> b </text><text>c\t</text></textlist>",
+        "<number>4</number>",
+        "<text>x]]>y</text>",
+        "<text>\x01</text>",
+        "<text>a&amp;b</text>",
+        "<text>\u00e9 \u00df \ufffe</text>",
+        "<text>a<break/>b</text>",
+        "<text>a</text >",
+        "<textlist></textlist>",
+        "<text\n>a</text\n>",
+        "<textlist\n><text\n>b</text><text\n/></textlist\n>",
+        "<text\n/>",
+        "",
+    ]
+)
+_ITEMS = st.lists(
+    st.builds(
+        lambda name, attributes, value, empty: (
+            f"<item name='{name}'{attributes}/>"
+            if empty
+            else f"<item name='{name}'{attributes}>{value}</item>"
+        ),
+        _ITEM_NAMES,
+        _ITEM_ATTRIBUTES,
+        _ITEM_VALUES,
+        st.booleans(),
+    ),
+    max_size=5,
+).map("".join)
+
+
+@given(_ITEMS)
+def test_kept_items_read_without_the_parser_read_as_the_parser_does(items: str) -> None:
+    # Whatever the bytes, plain_item_texts either declines or reads what the parser
+    # reads (by lowercased ASCII name, stripped), and declines whatever it refuses.
+    data = items.encode()
+    texts = plain_item_texts(data, "utf-8")
+    try:
+        segment, prolog = segment_of(b"<document form='Group'>" + data + b"</document>")
+        note = read_items(segment, prolog, "names.dxl", GROUP_ITEMS)
+    except DxlSyntaxError:
+        assert texts is None
+        return
+    if texts is None:
+        return
+    for name in ("ListName", "Members", "GroupType"):
+        parsed = [value.strip() for item in note.items_named(name) for value in item.texts]
+        assert texts.get(name.lower().encode(), []) == parsed, name
+    assert set(texts) <= {b"listname", b"members", b"grouptype", b"x"}

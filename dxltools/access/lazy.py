@@ -23,6 +23,7 @@ import attrs
 
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
 from dxltools.access.membership import first_value, held_names
+from dxltools.access.skim import Skimmed, group_of_texts, plain_item_texts, spelt_otherwise
 from dxltools.access.stores import GroupStore, StringTable
 from dxltools.dxl.parse import read_items
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
@@ -35,104 +36,7 @@ from dxltools.names import (
     wildcard_matches,
 )
 
-__all__ = ["LazyGroups", "Reached", "note_unid", "skim_group", "spelt_otherwise"]
-
-# An item's start tag, attributes honouring quotes (a value may hold ">").
-_ITEM = re.compile(rb"""<item((?:\s+[^\s=/>]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(/?)>""")
-# An item's start, with its name when that comes first, plain and in ASCII.
-_ITEM_START = re.compile(
-    rb"""<item(?:\s+name\s*=\s*(?:'([ !#-%(-;=?-~]*)'|"([ !#-%(-;=?-~]*)")|(?=[\s/>]))"""
-)
-_ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*(?:'([^']*)'|"([^"]*)")""")
-_NOTEINFO = re.compile(rb"""<noteinfo((?:\s+[^\s=/>]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*/?>""")
-_TEXT = re.compile(rb"<text>([^<&\r]*)</text>")
-_PLAIN_VALUE = re.compile(
-    rb"\s*(?:<text/>|<text>[^<&\r]*</text>|<textlist>\s*(?:<text>[^<&\r]*</text>\s*)*</textlist>)\s*"
-)
-_WANTED = frozenset({b"listname", b"members", b"grouptype"})
-_ITEM_END = b"</item>"
-# Characters that are not ASCII but casefold to ASCII letters (the Kelvin sign, the
-# long s, the Latin ligatures): a name written with one can equal an ASCII needle.
-# Every such character, as Python 3.11's casefold has them.
-_FOLDS_TO_ASCII = re.compile("[\u00df\u017f\u1e9e\u212a\ufb00-\ufb06]")
-
-
-@attrs.frozen
-class Skimmed:
-    """What the bytes of a Group document say: its UNID, its ``ListName`` values and
-    the bytes of the items a group is made of."""
-
-    unid: str | None
-    names: tuple[str, ...]
-    items: bytes
-
-
-def skim_group(segment: Segment, prolog: Prolog) -> Skimmed | None:
-    """The Group document's UNID, names and items, read from its bytes; None when the
-    bytes are not plain enough to be read this way (then parse the note)."""
-    data = segment.data
-    # (A one-byte search first: memchr, where a two-byte one walks every "<".)
-    if (b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data):
-        return None
-    if b"xmlns" in data or b":item" in data:
-        return None  # a namespace of its own: let the parser decide what an item is
-    pieces: list[bytes] = []
-    names: list[str] = []
-    # Every item must carry its name first, in ASCII without references: then the
-    # wanted ones are found by name alone, exactly as a parser would.
-    for start in _ITEM_START.finditer(data):
-        name = start.group(1) if start.group(1) is not None else start.group(2)
-        if name is None:
-            return None
-        if name.lower() not in _WANTED:
-            continue
-        match = _ITEM.match(data, start.start())
-        if match is None:
-            return None
-        end = match.end() if match.group(2) else data.find(_ITEM_END, match.end())
-        if end < 0:
-            return None
-        end = end if match.group(2) else end + len(_ITEM_END)
-        pieces.append(data[match.start() : end])
-        if name.lower() == b"listname":
-            listed = _list_names(data[match.end() : end - len(_ITEM_END)], match, prolog)
-            if listed is None:
-                return None
-            names.extend(listed)
-    readable, unid = note_unid(segment, prolog)
-    if not readable:
-        return None
-    return Skimmed(unid, tuple(name for name in names if name), b"".join(pieces))
-
-
-def note_unid(segment: Segment, prolog: Prolog) -> tuple[bool, str | None]:
-    """``(True, the note's UNID or None)`` read from its bytes, as a parser would read
-    its ``noteinfo``; ``(False, None)`` when the bytes cannot tell for certain."""
-    data = segment.data
-    if b"<noteinfo" not in data:
-        return True, None
-    noteinfo = _NOTEINFO.search(data)
-    if noteinfo is None:
-        return False, None
-    unid = _attributes(noteinfo.group(1)).get(b"unid")
-    if unid is not None and b"&" in unid:
-        return False, None
-    return True, None if unid is None else unid.decode(prolog.encoding)
-
-
-def _attributes(text: bytes) -> dict[bytes, bytes]:
-    return {
-        match.group(1): match.group(2) if match.group(2) is not None else match.group(3)
-        for match in _ATTRIBUTE.finditer(text)
-    }
-
-
-def _list_names(value: bytes, match: re.Match[bytes], prolog: Prolog) -> list[str] | None:
-    if match.group(2):
-        return []
-    if _PLAIN_VALUE.fullmatch(value) is None:
-        return None
-    return [text.decode(prolog.encoding).strip() for text in _TEXT.findall(value)]
+__all__ = ["LazyGroups", "Reached"]
 
 
 @attrs.frozen
@@ -334,6 +238,11 @@ class LazyGroups:
     def group(self, document: int) -> Group:
         """The group of a document, parsed from its items when it was skimmed."""
         found = self._parsed.get(document)
+        if found is None and not self._odd[document]:
+            context = self._contexts[self._context_of[document]]
+            texts = plain_item_texts(self._items(document), context.prolog.encoding)
+            if texts is not None:
+                found = group_of_texts(texts, self._key(document))
         if found is None:
             context = self._contexts[self._context_of[document]]
             data = b"<document>" + self._items(document) + b"</document>"
@@ -433,14 +342,3 @@ class LazyGroups:
             if name_key(member) == key
         }
         return frozenset(spellings)
-
-
-def spelt_otherwise(data: bytes, encoding: str) -> bool:
-    """True when a text in these bytes may spell an ASCII word (casefolded) otherwise than
-    with its letters: by a character or entity reference, or a letter that casefolds to
-    ASCII. When False, a word absent from the bytes (ASCII case ignored) is in no text."""
-    if b"&" in data:
-        return True
-    if data.isascii():
-        return False
-    return _FOLDS_TO_ASCII.search(data.decode(encoding, "replace")) is not None

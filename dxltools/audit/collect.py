@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, TypeVar
 
-from dxltools.access.lazy import LazyGroups, note_unid, skim_group, spelt_otherwise
+from dxltools.access.lazy import LazyGroups
 from dxltools.access.resolver import (
     GROUP_ITEMS,
     SERVER_ITEMS,
@@ -36,6 +36,7 @@ from dxltools.access.resolver import (
     parse_acl,
     server_name_of,
 )
+from dxltools.access.skim import note_unid, skim_group, spelt_otherwise
 from dxltools.audit.report import AuditReport
 from dxltools.audit.rules import Rules
 from dxltools.audit.views import DOCUMENT_ACCESS, DomainDocument, Problem
