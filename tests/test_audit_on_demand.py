@@ -363,6 +363,23 @@ def test_a_domain_document_read_from_its_bytes_alone_still_replaces_an_earlier_c
     assert len(assert_same_audit(exports[:1]).domains) == 1
 
 
+@pytest.mark.parametrize(
+    "spelt",
+    [
+        "Foreign<![CDATA[Domain]]>",
+        "<![CDATA[Foreign]]><![CDATA[Domain]]>",
+        "Foreign<!-- wrapped -->Domain",
+        "Foreign<?wrap here?>Domain",
+    ],
+)
+def test_a_domain_type_split_by_markup_is_still_audited(spelt: str) -> None:
+    # The parser joins these into the text ForeignDomain; the bytes never hold it whole.
+    data = (PROLOG + domain_note("CN=Coex1/O=Acme") + "</database>\n").encode()
+    data = data.replace(b">ForeignDomain<", f">{spelt}<".encode())
+    assert b"foreigndomain" not in data.lower() and b"&" not in data
+    assert [audit.domain for audit in assert_same_audit([("names.dxl", data)]).domains] == ["BTEx"]
+
+
 def test_kept_items_read_back_from_every_block_and_the_pending_one() -> None:
     blocks = _Blocks(size=10)
     pieces = [bytes([65 + n]) * (3 + n % 7) for n in range(40)]

@@ -188,9 +188,11 @@ def group_of_texts(texts: dict[bytes, list[str]], unid: str) -> Group | None:
 
 def spelt_otherwise(data: bytes, encoding: str) -> bool:
     """True when a text in these bytes may spell an ASCII word (casefolded) otherwise than
-    with its letters: by a character or entity reference, or a letter that casefolds to
-    ASCII. When False, a word absent from the bytes (ASCII case ignored) is in no text."""
-    if b"&" in data:
+    with its letters: by a character or entity reference, a letter that casefolds to
+    ASCII, or split by markup the parser leaves out of the text (CDATA, a comment, a
+    processing instruction). When False, a word absent from the bytes (ASCII case
+    ignored) is in no text."""
+    if b"&" in data or b"<!" in data or b"<?" in data:
         return True
     if data.isascii():
         return False
