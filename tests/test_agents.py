@@ -163,6 +163,51 @@ def test_domain_type_never_seen_is_a_file_warning() -> None:
     assert "ForeignDomain" in warning
 
 
+def domain_document(domain_type: str, unid: str, domain_name: str = "BTEx") -> str:
+    return (
+        f"<document form='Domain'><noteinfo noteid='1' unid='{unid}' sequence='1'/>"
+        f"<item name='DomainType'><text>{domain_type}</text></item>"
+        f"<item name='DomainName'><text>{domain_name}</text></item>{ACCESS}</document>\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("types", "parsed"),
+    [
+        (["ForeignDomain", "AdjacentDomain", "NonAdjacentDomain"], 1),
+        (["AdjacentDomain", "ForeignDomain", "NonAdjacentDomain"], 2),  # until one is selected
+        (["AdjacentDomain", "NonAdjacentDomain"], 2),  # nothing selected: the warning needs all
+        (["ForeignDomain", "Foreign<!-- -->Domain", "AdjacentDomain"], 2),
+    ],
+)
+def test_once_a_note_is_selected_the_notes_whose_bytes_lack_the_values_are_not_parsed(
+    types: list[str], parsed: int
+) -> None:
+    unids = [f"{number:032X}" for number in range(len(types))]
+    documents = "".join(map(domain_document, types, unids))
+    data = f"<database xmlns='http://www.lotus.com/dxl'>\n{documents}</database>\n".encode()
+    agent = load_agent("remove-document-access", {}).start()
+    report = rewrite_bytes(data, agent.edit, select=agent.wants).report
+    assert (report.notes_seen, report.notes_parsed) == (len(types), parsed)
+    foreign = {unid for unid, kind in zip(unids, types, strict=True) if "Foreign" in kind}
+    assert {note.unid for note in report.notes} == foreign
+
+
+def test_every_condition_must_be_in_the_bytes_for_the_note_to_be_parsed() -> None:
+    # The second document has the type but another domain: the domain rules it out.
+    names = ["BTEx", "Other", "btex"]
+    unids = [f"{number:032X}" for number in range(len(names))]
+    documents = "".join(
+        domain_document("ForeignDomain", unid, name)
+        for unid, name in zip(unids, names, strict=True)
+    )
+    data = f"<database xmlns='http://www.lotus.com/dxl'>\n{documents}</database>\n".encode()
+    agent = load_agent("remove-document-access", {"domain": "BTEx"}).start()
+    report = rewrite_bytes(data, agent.edit, select=agent.wants).report
+    assert (report.notes_seen, report.notes_parsed) == (3, 2)
+    assert {note.unid for note in report.notes} == {unids[0], unids[2]}
+
+
 def test_set_item_add_and_remove_names() -> None:
     note = parse_note(
         b"<document><item name='Members' names='true'><textlist><text>CN=A/O=X</text>"

@@ -370,6 +370,8 @@ def test_a_domain_document_read_from_its_bytes_alone_still_replaces_an_earlier_c
         "<![CDATA[Foreign]]><![CDATA[Domain]]>",
         "Foreign<!-- wrapped -->Domain",
         "Foreign<?wrap here?>Domain",
+        "Foreign<nonxmlchar value='44'/>omain",
+        "Foreign<wrap/>Domain",
     ],
 )
 def test_a_domain_type_split_by_markup_is_still_audited(spelt: str) -> None:

@@ -40,7 +40,7 @@ from dxltools.audit.collect import Auditor
 from dxltools.dxl.parse import note_from_segment
 from dxltools.dxl.scan import Scanner
 from dxltools.dxl.segments import Segment, SegmentKind
-from dxltools.dxl.select import FormSelect, NoteHead
+from dxltools.dxl.select import NoteHead, Select
 from dxltools.dxl.skim import Interest
 from dxltools.dxl.tokens import parse_attributes
 from dxltools.errors import DxlError
@@ -246,7 +246,7 @@ def check_rewrite(mutated: Mutant, read_size: int, well_formed: bool) -> None:
         assert trickled == once, f"{name}: reads of {read_size} bytes give another outcome"
 
 
-def wanted_notes(found: list[Segment], select: FormSelect) -> list[tuple[int, bytes]]:
+def wanted_notes(found: list[Segment], select: Select) -> list[tuple[int, bytes]]:
     return [
         (segment.offset, segment.data)
         for segment in found

@@ -23,10 +23,11 @@ import attrs
 
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
 from dxltools.access.membership import first_value, held_names
-from dxltools.access.skim import Skimmed, group_of_texts, plain_item_texts, spelt_otherwise
+from dxltools.access.skim import Skimmed, group_of_texts, plain_item_texts
 from dxltools.access.stores import GroupStore, StringTable
 from dxltools.dxl.parse import read_items
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
+from dxltools.dxl.spelling import spelt_otherwise
 from dxltools.names import (
     NameKind,
     canonicalize,

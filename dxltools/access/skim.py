@@ -23,7 +23,6 @@ __all__ = [
     "note_unid",
     "plain_item_texts",
     "skim_group",
-    "spelt_otherwise",
 ]
 
 # An item's start tag, attributes honouring quotes (a value may hold ">").
@@ -50,10 +49,6 @@ _WANTED = frozenset({b"listname", b"members", b"grouptype"})
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_NAME = re.compile(rb"[A-Za-z_:][-A-Za-z0-9_.:]*")
 _ITEM_END = b"</item>"
-# Characters that are not ASCII but casefold to ASCII letters (the Kelvin sign, the
-# long s, the Latin ligatures): a name written with one can equal an ASCII needle.
-# Every such character, as Python 3.11's casefold has them.
-_FOLDS_TO_ASCII = re.compile("[\u00df\u017f\u1e9e\u212a\ufb00-\ufb06]")
 
 
 @attrs.frozen
@@ -184,16 +179,3 @@ def group_of_texts(texts: dict[bytes, list[str]], unid: str) -> Group | None:
     members = tuple(value for value in texts.get(b"members", ()) if value)
     group_type = next((value for value in texts.get(b"grouptype", ()) if value), "")
     return Group(names, members, group_type, unid)
-
-
-def spelt_otherwise(data: bytes, encoding: str) -> bool:
-    """True when a text in these bytes may spell an ASCII word (casefolded) otherwise than
-    with its letters: by a character or entity reference, a letter that casefolds to
-    ASCII, or split by markup the parser leaves out of the text (CDATA, a comment, a
-    processing instruction). When False, a word absent from the bytes (ASCII case
-    ignored) is in no text."""
-    if b"&" in data or b"<!" in data or b"<?" in data:
-        return True
-    if data.isascii():
-        return False
-    return _FOLDS_TO_ASCII.search(data.decode(encoding, "replace")) is not None

@@ -9,13 +9,16 @@ missing parameter is an :class:`AgentError` naming the file and the key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import cast
 
 import attrs
 
 from dxltools.dxl.model import Note
-from dxltools.dxl.select import FormSelect
+from dxltools.dxl.select import FormSelect, NoteHead
+from dxltools.dxl.skim import Interest
+from dxltools.dxl.spelling import may_hold, text_needle
 from dxltools.edit import edits
 from dxltools.edit.changes import ByteChange, Change, Edit, Warn
 
@@ -43,6 +46,12 @@ class Condition:
 
     item: str
     values: tuple[str, ...]
+    # Finds a value in every note's bytes that hold one (see dxl.spelling); None: parse.
+    needle: re.Pattern[bytes] | None = attrs.field(init=False, eq=False, repr=False)
+
+    @needle.default
+    def _needle(self) -> re.Pattern[bytes] | None:
+        return text_needle(self.values)
 
     def holds(self, note: Note) -> bool:
         wanted = {value.casefold() for value in self.values}
@@ -138,8 +147,8 @@ class AgentRun:
         self.seen: dict[str, dict[str, str]] = {c.item.casefold(): {} for c in agent.conditions}
 
     @property
-    def wants(self) -> FormSelect:
-        return self.agent.wants
+    def wants(self) -> RunSelect:
+        return RunSelect(self)
 
     def edit(self, note: Note) -> Sequence[Change]:
         for item in note.items:
@@ -216,3 +225,29 @@ def _authors_warnings(note: Note, changes: Sequence[ByteChange]) -> list[Change]
         )
         for item in left
     ]
+
+
+class RunSelect:
+    """The notes a run may edit: by form from the start tag (:attr:`Agent.wants`), then
+    by the conditions' values in the note's bytes, so that a note that cannot hold them
+    is not parsed. The bytes count only once the run has selected a note: until then
+    every note of the forms is parsed, as the warning for a file where nothing is
+    selected lists the values all of them hold."""
+
+    def __init__(self, run: AgentRun) -> None:
+        self._run = run
+        self._forms = run.agent.wants
+        self._needles = tuple(condition.needle for condition in run.agent.conditions)
+
+    def __call__(self, head: NoteHead) -> bool:
+        return self._forms(head)
+
+    @property
+    def interest(self) -> Interest | None:
+        return self._forms.interest
+
+    def may_select(self, data: bytes, encoding: str) -> bool:
+        """False when the note's bytes rule it out (see :mod:`dxltools.dxl.spelling`)."""
+        if not self._run.selected:
+            return True
+        return all(may_hold(data, encoding, needle) for needle in self._needles)

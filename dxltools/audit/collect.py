@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, TypeVar
 
@@ -36,7 +35,7 @@ from dxltools.access.resolver import (
     parse_acl,
     server_name_of,
 )
-from dxltools.access.skim import note_unid, skim_group, spelt_otherwise
+from dxltools.access.skim import note_unid, skim_group
 from dxltools.audit.report import AuditReport
 from dxltools.audit.rules import Rules
 from dxltools.audit.views import DOCUMENT_ACCESS, DomainDocument, Problem
@@ -46,6 +45,7 @@ from dxltools.dxl.scan import Scanner
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.dxl.select import NoteHead, by_form
 from dxltools.dxl.skim import Interest, passed_over_notes
+from dxltools.dxl.spelling import may_hold, text_needle
 from dxltools.dxl.tokens import parse_attributes
 from dxltools.dxl.wellformed import Checker, checked_segments
 from dxltools.edit.edits import coexistence_server
@@ -92,11 +92,8 @@ class Auditor:
         self.on_demand = on_demand
         self.domain_type = domain_type
         # Domain documents whose bytes cannot hold the domain type are not parsed.
-        ascii_type = domain_type.isascii() and domain_type.strip() == domain_type
-        self._type_pattern = (
-            re.compile(re.escape(domain_type.encode("ascii")), re.IGNORECASE)
-            if ascii_type
-            else None
+        self._type_needle = (
+            text_needle([domain_type]) if domain_type.strip() == domain_type else None
         )
         self.server_items = tuple(server_items)
         self.sources: list[str] = []
@@ -235,9 +232,7 @@ class Auditor:
     def _unaudited(self, segment: Segment, prolog: Prolog) -> tuple[bool, str | None]:
         """``(True, UNID)`` for a Domain document that cannot be of the domain type
         audited (its bytes lack the type's letters), else ``(False, None)``."""
-        data = segment.data
-        pattern = self._type_pattern
-        if pattern is None or pattern.search(data) or spelt_otherwise(data, prolog.encoding):
+        if may_hold(segment.data, prolog.encoding, self._type_needle):
             return False, None
         return note_unid(segment, prolog)
 

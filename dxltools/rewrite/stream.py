@@ -9,6 +9,7 @@ items are copied verbatim.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import IO, Protocol
 
 import attrs
@@ -82,6 +83,8 @@ class _Rewriter:
     ) -> None:
         self.edit = edit
         self.select = select
+        # A selection may also rule a note out from its bytes (agents.model.RunSelect).
+        self.may_select: Callable[[bytes, str], bool] | None = getattr(select, "may_select", None)
         self.source = source
         self.tap = tap
         self.strict = strict
@@ -128,6 +131,8 @@ class _Rewriter:
         if self.select is not None:
             head = NoteHead(segment.name, parse_attributes(segment.start_tag, prolog.encoding))
             if not self.select(head):
+                return segment.data, None
+            if self.may_select is not None and not self.may_select(segment.data, prolog.encoding):
                 return segment.data, None
         self.notes_parsed += 1
         note = note_from_segment(segment, prolog, self.source)
