@@ -1050,7 +1050,7 @@ def import_profile(tool: Tool, scratch: Path, lines: int = 15) -> str:
     output = scratch / "out.dxl"
     argv = tool.command(output, output)
     python = str(Path(argv[0]).with_name("python"))
-    script = "import sys; sys.argv = sys.argv[1:]; from dxltools.cli.main import main; main()"
+    script = "import sys; sys.argv = sys.argv[1:]; from dxltools.cli.launch import main; main()"
     command = [python, "-X", "importtime", "-c", script, *argv]
     done = subprocess.run(command, capture_output=True, text=True, cwd=scratch)
     output.unlink(missing_ok=True)

@@ -1,5 +1,5 @@
 """`python -m dxltools`: the same as the `dxltools` command."""
 
-from dxltools.cli.main import main
+from dxltools.cli.launch import main
 
 main()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 import click
 
 from dxltools import __version__
+from dxltools.cli import collector
 from dxltools.cli.interrupt import Terminated, graceful_termination
 from dxltools.errors import DxlError, UsageError
 from dxltools.fs.files import DEFAULT_INCLUDE, folders_without_inputs
@@ -278,6 +279,7 @@ def run(
         if verbose:
             click.echo(_settings_line(config, paths), err=True)
         _warn_empty(paths, options.include, options.exclude)
+    collector.resume()  # the command's modules are imported
     sys.exit(run_agent(options))
 
 
@@ -324,6 +326,7 @@ def show(
         quiet=quiet,
     )
     _warn_empty(paths, options.include, options.exclude)
+    collector.resume()  # the command's modules are imported
     sys.exit(run_show(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
 
@@ -402,6 +405,7 @@ def audit(
         quiet=quiet,
     )
     _warn_empty(paths, options.include, options.exclude)
+    collector.resume()  # the command's modules are imported
     sys.exit(run_audit(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
 
@@ -449,6 +453,7 @@ def validate(
         quiet=quiet,
     )
     _warn_empty(paths, options.include, options.exclude)
+    collector.resume()  # the command's modules are imported
     sys.exit(run_validate(options, sys.stdin.buffer, _text_stdout(), sys.stderr))
 
 
