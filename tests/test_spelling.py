@@ -133,3 +133,18 @@ def test_letters_that_casefold_to_ascii_may_spell_the_value(written: str, word: 
 @pytest.mark.parametrize("values", [["Foreign\nDomain"], ["D\u00f6m\u00e4ne"], [""], []])
 def test_a_value_a_byte_search_cannot_find_has_no_needle(values: list[str]) -> None:
     assert text_needle(values) is None
+
+
+@pytest.mark.parametrize(
+    ("encoding", "value"),
+    [("shift_jis_2004", "Acme\\Mail"), ("shift_jisx0213", "a~b")],
+)
+def test_where_ascii_is_not_its_own_bytes_the_bytes_rule_nothing_out(
+    encoding: str, value: str
+) -> None:
+    data = f"<item name='DomainName'><text>{value}</text></item>".encode(encoding)
+    needle = text_needle([value])
+    assert needle is not None  # the value is printable ASCII
+    assert needle.search(data) is None  # but not written as such
+    assert may_hold(data, encoding, needle)
+    assert may_hold(data, "utf-8", needle) is False  # what the guard prevents

@@ -11,8 +11,10 @@ processing instruction, ``<break/>``, ``<nonxmlchar/>``, any element inside a
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable
+from functools import cache
 
 __all__ = ["may_hold", "spelt_otherwise", "text_needle"]
 
@@ -28,6 +30,7 @@ _MARKUP_IN_TEXT = re.compile(
 # Values a needle finds as they are written: printable ASCII (a line break in a text
 # may be written as CR LF, which the parser reads as LF).
 _SEARCHABLE = re.compile(r"[ -~]+")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 
 
 def spelt_otherwise(data: bytes, encoding: str) -> bool:
@@ -54,6 +57,22 @@ def text_needle(values: Iterable[str]) -> re.Pattern[bytes] | None:
 
 def may_hold(data: bytes, encoding: str, needle: re.Pattern[bytes] | None) -> bool:
     """False only when no text in `data` can casefold to a value `needle` searches for."""
-    if needle is None or needle.search(data) is not None:
+    if needle is None or not _writes_ascii_as_ascii(encoding) or needle.search(data):
         return True
     return spelt_otherwise(data, encoding)
+
+
+@cache
+def _writes_ascii_as_ascii(encoding: str) -> bool:
+    """Whether printable ASCII is its own bytes in `encoding`, both ways. Not so in a few
+    encodings a splitter reads (shift_jis_2004 reads 0x5C as the yen sign and writes a
+    backslash as two other bytes; cp864 reads 0x25 as the Arabic percent sign): there a
+    needle could miss a value that is in the text."""
+    try:
+        codec = codecs.lookup(encoding)
+        text = _PRINTABLE_ASCII.decode("ascii")
+        return (
+            codec.decode(_PRINTABLE_ASCII)[0] == text and codec.encode(text)[0] == _PRINTABLE_ASCII
+        )
+    except (LookupError, UnicodeError):
+        return False
