@@ -65,9 +65,10 @@ def may_hold(data: bytes, encoding: str, needle: re.Pattern[bytes] | None) -> bo
 @cache
 def _writes_ascii_as_ascii(encoding: str) -> bool:
     """Whether printable ASCII is its own bytes in `encoding`, both ways. Not so in a few
-    encodings a splitter reads (shift_jis_2004 reads 0x5C as the yen sign and writes a
-    backslash as two other bytes; cp864 reads 0x25 as the Arabic percent sign): there a
-    needle could miss a value that is in the text."""
+    encodings a splitter reads: shift_jis_2004 reads 0x5C as the yen sign and writes a
+    backslash as two other bytes, so a needle could miss a value that is in the text.
+    (Where the check fails for another reason, such as cp864 lacking '%', every note is
+    parsed: the safe side.)"""
     try:
         codec = codecs.lookup(encoding)
         text = _PRINTABLE_ASCII.decode("ascii")
