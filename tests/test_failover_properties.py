@@ -17,6 +17,7 @@ from tests.directory_strategies import (
     GenDirectory,
     GenDocument,
     GenGroup,
+    GenItem,
     directories,
     down_servers,
     fixable_directories,
@@ -159,3 +160,157 @@ def test_failover_problems_only_where_another_coexistence_server_is_still_up(
         assert problem.server is not None and name_key(problem.server) != name_key(lost)
     if len(owners) < 2:
         assert not [p for p in report.problems if p.code.startswith("failover-")]
+
+
+# -- the model worked out server by server ------------------------------------------------
+#
+# DOMAIN.md section 7 followed literally, one server at a time, over the audit's views
+# (tested on their own) and the servers the generated documents name. The model shares
+# one route among the servers whose routes differ only in their own name; this does not.
+
+
+def _mail_key(document: GenDocument) -> str | None:
+    server = document.mail_server or document.calendar_server
+    return name_key(server) if server else None
+
+
+# (hands the mail over, the mail's path, held at, answers, request sent to, fails at, warns)
+_Expected = tuple[
+    str | None, tuple[str, ...], str | None, str | None, str | None, str | None, str | None
+]
+
+
+def _expected_routes(views: dict[str, list[GenDocument]], down: set[str]) -> dict[str, _Expected]:
+    expected: dict[str, _Expected] = {}
+    for server in views:
+        if server in down:
+            continue
+        path, mail, held_at = [server], None, None
+        while True:
+            at = path[-1]
+            first = [d for d in views.get(at, []) if _mail_key(d) and _mail_key(d) not in down]
+            if not first:
+                held_at = at
+                break
+            hop = _mail_key(first[0])
+            assert hop is not None
+            if hop == at:
+                mail = at
+                break
+            if hop in path:  # a loop
+                held_at = at
+                break
+            path.append(hop)
+        usable = [
+            d for d in views[server] if _calendar_server(d) and _calendar_server(d) not in down
+        ]
+        answer = target = fails_at = warned = None
+        if not usable:
+            fails_at = server
+        else:
+            target = _calendar_server(usable[0])
+            assert target is not None
+            own = views.get(target, [])
+            warned = target if len(own) > 1 else None
+            if own and _calendar_server(own[0]) == target:
+                answer = target
+            else:
+                fails_at = target
+        expected[server] = (mail, tuple(path), held_at, answer, target, fails_at, warned)
+    return expected
+
+
+def _keys(route: Route) -> _Expected:
+    def key(name: str | None) -> str | None:
+        return None if name is None else name_key(name)
+
+    held_at = key(route.mail_path[-1]) if route.mail_held is not None else None
+    failure = route.free_busy_failure
+    fails_at = key(route.free_busy_target or route.server) if failure is not None else None
+    path = tuple(name_key(hop) for hop in route.mail_path)
+    target = key(route.free_busy_target)
+    return (
+        key(route.mail),
+        path,
+        held_at,
+        key(route.free_busy),
+        target,
+        fails_at,
+        key(route.warned_at),
+    )
+
+
+APP = "CN=App1/OU=Apps/O=Acme"
+RELAY = "CN=Relay/O=Partner"
+
+
+def _document(number: int, mail: str, calendar: str, *readers: str) -> GenDocument:
+    items = (GenItem("$Readers", True, readers),) if readers else ()
+    modified = f"2023010{number}T120000,00+01"
+    return GenDocument(f"D0C{number:029d}", modified, mail, calendar, items)
+
+
+# Mail1, App1 and Relay: no document names them; Mail1 sees another view than the others.
+PLAIN_VIEWS = GenDirectory(
+    servers=(A, B, MAIL, APP, RELAY),
+    groups=(),
+    roles=(),
+    acl=(),
+    documents=(_document(2, A, A, A, MAIL), _document(1, B, B)),
+    split=False,
+)
+# App1's mail gets through and its free/busy fails with every server up; with Coex1
+# down its mail is held.
+MAIL_ONLY = GenDirectory(
+    servers=(A, B, APP),
+    groups=(),
+    roles=(),
+    acl=(),
+    documents=(_document(1, A, B, APP, A, B), _document(2, B, A, B)),
+    split=False,
+)
+
+
+@given(down_servers())
+@example((PLAIN_VIEWS, ()))
+@example((MAIL_ONLY, (A,)))
+def test_the_routes_are_the_model_worked_out_server_by_server(
+    case: tuple[GenDirectory, tuple[str, ...]],
+) -> None:
+    directory, down = case
+    documents = {document.unid: document for document in directory.documents}
+    for chosen in (None, down):
+        report = audit_bytes(directory.exports(), down=chosen)
+        (audit,) = report.domains
+        views = {
+            name_key(view.server): [documents[label] for label in view.visible]
+            for view in audit.servers
+        }
+        failover = report.failover(audit)
+        baseline = _expected_routes(views, set())
+        for scenario in failover.scenarios:
+            lost = {name_key(server) for server in scenario.down}
+            expected = _expected_routes(views, lost)
+            assert {name_key(r.server): _keys(r) for r in scenario.routes} == expected
+            for route in scenario.routes:  # each reason names where the route stops
+                if route.mail_held is not None:
+                    assert route.mail_held.startswith(f"held at {route.mail_path[-1]}: ")
+                if route.free_busy_failure is not None:
+                    at = route.free_busy_target or route.server
+                    assert route.free_busy_failure.startswith(f"fails at {at}: ")
+            # What breaks: each server whose route fails where it works with nothing down.
+            broken = {
+                (kind, name_key(failure.at), name_key(server))
+                for failure in failover.failures(scenario)
+                for kind in (failure.kind.value,)
+                for server in failure.servers
+            }
+            assert broken == {
+                (kind, at, server)
+                for server, route in expected.items()
+                for kind, at, worked in (
+                    ("mail", route[2], baseline[server][0]),
+                    ("free/busy", route[5], baseline[server][3]),
+                )
+                if at is not None and worked is not None
+            }

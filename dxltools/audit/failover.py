@@ -22,8 +22,8 @@ values into problems and renders scenarios as text and JSON.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -38,6 +38,7 @@ __all__ = [
     "Failure",
     "Route",
     "RouteKind",
+    "RouteShape",
     "coexistence_servers",
     "domain_failover",
     "failures",
@@ -69,23 +70,66 @@ class Route:
 
 
 @attrs.frozen
+class RouteShape:
+    """A route without the server it starts from: the servers whose routes differ only
+    in their own name (most of a directory: no document names them, and they share a
+    view) share one, so a scenario costs its distinct routes, not its servers."""
+
+    mail: str | None
+    mail_tail: tuple[str, ...]  # the servers the mail passes after the one it starts from
+    mail_held: str | None
+    free_busy: str | None
+    free_busy_target: str | None
+    free_busy_failure: str | None
+    warned_at: str | None = None
+
+    def route(self, server: str) -> Route:
+        """This route, starting from `server`."""
+        return Route(
+            server,
+            self.mail,
+            (server, *self.mail_tail),
+            self.mail_held,
+            self.free_busy,
+            self.free_busy_target,
+            self.free_busy_failure,
+            self.warned_at,
+        )
+
+
+@attrs.frozen
 class FailoverScenario:
     """One foreign domain with some servers down: the route of every server that is up,
-    sorted by name."""
+    sorted by name, kept as each server's :class:`RouteShape`."""
 
     domain: str
     down: tuple[str, ...]  # canonical, sorted
-    routes: tuple[Route, ...]
+    servers: tuple[str, ...]  # the servers that are up, sorted by name
+    shapes: tuple[RouteShape, ...] = attrs.field(repr=False)  # the distinct routes, each used
+    shape_of: tuple[int, ...] = attrs.field(repr=False)  # per server, its shape's index
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """The route of every server that is up, sorted by name (made at each call)."""
+        return tuple(shape.route(server) for server, shape in self.shaped())
+
+    def shaped(self) -> Iterator[tuple[str, RouteShape]]:
+        """Every server that is up, in order, with the shape of its route."""
+        shapes = self.shapes
+        return (
+            (server, shapes[index])
+            for server, index in zip(self.servers, self.shape_of, strict=True)
+        )
 
     @property
     def mail_ok(self) -> bool:
         """Every server that is up gets its mail to the foreign side."""
-        return all(route.mail_ok for route in self.routes)
+        return all(shape.mail is not None for shape in self.shapes)
 
     @property
     def free_busy_ok(self) -> bool:
         """Every server that is up gets its free/busy requests answered."""
-        return all(route.free_busy_ok for route in self.routes)
+        return all(shape.free_busy is not None for shape in self.shapes)
 
     @property
     def label(self) -> str:
@@ -94,7 +138,8 @@ class FailoverScenario:
 
     def route(self, server: str) -> Route | None:
         key = name_key(server)
-        return next((route for route in self.routes if name_key(route.server) == key), None)
+        found = (shape.route(s) for s, shape in self.shaped() if name_key(s) == key)
+        return next(found, None)
 
 
 class RouteKind(enum.Enum):
@@ -176,7 +221,15 @@ class _Directory:
         }
         named = (key for d in documents.values() for key in (d.mail_key, d.calendar_key))
         self.named = frozenset(key for key in named if key is not None)
-        self.order = _sorted(self.servers)
+        # Every server in name order with what its route depends on, for every scenario:
+        # its key, its view, and whether it is plain (no document names it, and it sees
+        # one: its route is its first hop's, as for every plain server of its view).
+        entries = []
+        for server in _sorted(self.servers):
+            key = name_key(server)
+            view = self.views.get(key, ())
+            entries.append((server, key, view, key not in self.named and bool(view)))
+        self.entries: tuple[tuple[str, str, _View, bool], ...] = tuple(entries)
 
     def spelled(self, server: str) -> str:
         """`server` as the directory spells it (canonical when the directory lacks it)."""
@@ -212,7 +265,7 @@ class _Routes:
         self._first_mail: dict[int, _Document | None] = {}
         self._first_calendar: dict[int, _Document | None] = {}
         self._mail: dict[str, _Mail] = {}
-        self._plain: dict[int, tuple[Any, ...]] = {}  # see route
+        self._plain: dict[int, RouteShape] = {}  # view -> its plain servers' route
         self._answers: dict[str, _Answer] = {}
 
     def first_up(self, server: str, kind: RouteKind) -> _Document | None:
@@ -298,20 +351,18 @@ class _Routes:
         reason = f"{target} sees the document of {first.calendar} first and does not relay"
         return None, f"fails at {target}: {reason}", warned
 
-    def route(self, server: str) -> Route:
-        key = name_key(server)
-        view = self.directory.views.get(key, ())
-        plain = key not in self.directory.named and view
+    def shape(self, server: str, key: str, view: _View, plain: bool) -> RouteShape:
+        """The route of `server` (whose name key and view are given), shared with the
+        other plain servers of its view when nothing in it names `server`."""
         if plain and id(view) in self._plain:
-            # Another server no document names, with this view: the same hops after it.
-            mail, tail, held, *free_busy = self._plain[id(view)]
-            return Route(server, mail, (server, *tail), held, *free_busy)
+            return self._plain[id(view)]
         mail, path, held = self.mail(server)
         answer, target, failure, warned = self.free_busy(server)
+        shape = RouteShape(mail, path[1:], held, answer, target, failure, warned)
         if plain and path[-1] != server and target is not None:
             # Nothing in this route names `server` but its first element: shareable.
-            self._plain[id(view)] = (mail, path[1:], held, answer, target, failure, warned)
-        return Route(server, mail, path, held, answer, target, failure, warned)
+            self._plain[id(view)] = shape
+        return shape
 
 
 def _sorted(servers: Iterable[str]) -> tuple[str, ...]:
@@ -327,8 +378,21 @@ def simulate(audit: DomainAudit, down: Iterable[str] = ()) -> FailoverScenario:
 def _simulate(directory: _Directory, down: Iterable[str]) -> FailoverScenario:
     names = _sorted(directory.spelled(server) for server in down)
     routes = _Routes(directory, names)
-    up = [s for s in directory.order if name_key(s) not in routes.down]
-    return FailoverScenario(directory.domain, names, tuple(routes.route(s) for s in up))
+    servers: list[str] = []
+    shapes: list[RouteShape] = []
+    shape_of: list[int] = []
+    numbers: dict[int, int] = {}  # id of a shape (kept in `shapes`) -> its index
+    for server, key, view, plain in directory.entries:
+        if key in routes.down:
+            continue
+        shape = routes.shape(server, key, view, plain)
+        number = numbers.get(id(shape))
+        if number is None:
+            number = numbers[id(shape)] = len(shapes)
+            shapes.append(shape)
+        servers.append(server)
+        shape_of.append(number)
+    return FailoverScenario(directory.domain, names, tuple(servers), tuple(shapes), tuple(shape_of))
 
 
 def coexistence_servers(audit: DomainAudit) -> tuple[str, ...]:
@@ -354,19 +418,21 @@ def domain_failover(audit: DomainAudit, down: Sequence[str] | None = None) -> Do
 def failures(scenario: FailoverScenario, baseline: FailoverScenario) -> tuple[Failure, ...]:
     """The routes of `scenario` that fail where they work in `baseline`, one
     :class:`Failure` per kind and reason."""
-    worked = {name_key(route.server): route for route in baseline.routes}
+    if all(s.mail_held is None and s.free_busy_failure is None for s in scenario.shapes):
+        return ()  # nothing fails: no server's route needs looking at
+    worked = {name_key(server): shape for server, shape in baseline.shaped()}
     grouped: dict[tuple[RouteKind, str, str], list[str]] = {}
-    for route in scenario.routes:
-        before = worked.get(name_key(route.server))
+    for server, shape in scenario.shaped():
+        before = worked.get(name_key(server))
         if before is None:
             continue
-        if route.mail_held is not None and before.mail_ok:
-            at = route.mail_path[-1]
-            grouped.setdefault((RouteKind.MAIL, at, route.mail_held), []).append(route.server)
-        if route.free_busy_failure is not None and before.free_busy_ok:
-            at = route.free_busy_target or route.server
-            key = (RouteKind.FREE_BUSY, at, route.free_busy_failure)
-            grouped.setdefault(key, []).append(route.server)
+        if shape.mail_held is not None and before.mail is not None:
+            at = shape.mail_tail[-1] if shape.mail_tail else server
+            grouped.setdefault((RouteKind.MAIL, at, shape.mail_held), []).append(server)
+        if shape.free_busy_failure is not None and before.free_busy is not None:
+            at = shape.free_busy_target or server
+            key = (RouteKind.FREE_BUSY, at, shape.free_busy_failure)
+            grouped.setdefault(key, []).append(server)
     return tuple(
         Failure(scenario, kind, at, reason, _sorted(servers))
         for (kind, at, reason), servers in grouped.items()

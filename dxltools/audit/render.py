@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dxltools.access.resolver import AccessItem
-from dxltools.audit.failover import DomainFailover, FailoverScenario, Route, verdict
+from dxltools.audit.failover import DomainFailover, FailoverScenario, RouteShape, verdict
 from dxltools.audit.report import AuditReport
 from dxltools.audit.views import DomainAudit, DomainDocument
 from dxltools.dxl.model import DxlDateTime
@@ -186,19 +186,23 @@ def _format_failover(failover: DomainFailover) -> list[str]:
     lines: list[str] = []
     for scenario in failover.scenarios:
         lines.append(f"  with {scenario.label}:")
-        width = max((len(route.server) for route in scenario.routes), default=0)
-        mails = [route.mail or route.mail_held or "" for route in scenario.routes]
+        width = max(map(len, scenario.servers), default=0)
+        mails = [shape.mail or shape.mail_held or "" for shape in scenario.shapes]
         mail_width = max(map(len, mails), default=0)
-        for route, mail in zip(scenario.routes, mails, strict=True):
-            lines.append(
-                f"    {route.server:<{width}}  mail {mail:<{mail_width}}"
-                f"  free/busy {_free_busy_text(route)}"
-            )
+        # What follows the server's name, once per distinct route.
+        rests = [
+            f"  mail {mail:<{mail_width}}  free/busy {_free_busy_text(shape)}"
+            for shape, mail in zip(scenario.shapes, mails, strict=True)
+        ]
+        lines.extend(
+            f"    {server:<{width}}{rests[number]}"
+            for server, number in zip(scenario.servers, scenario.shape_of, strict=True)
+        )
     lines.append(f"  failover: {verdict(failover)}")
     return lines
 
 
-def _free_busy_text(route: Route) -> str:
+def _free_busy_text(route: RouteShape) -> str:
     # Who logs 'Multiple documents detected' stays in the model (Route.warned_at) and
     # multiple-visible says it once: on every route line it would drown the routes.
     return route.free_busy or route.free_busy_failure or ""
