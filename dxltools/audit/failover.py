@@ -21,16 +21,16 @@ values into problems and renders scenarios as text and JSON.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
-from dxltools.names import canonicalize, name_key
+from dxltools.audit.routing import Directory, Route, RouteKind, Routes, RouteShape, sorted_servers
+from dxltools.names import name_key
 
 if TYPE_CHECKING:
-    from dxltools.audit.views import DomainAudit, DomainDocument
+    from dxltools.audit.views import DomainAudit
 
 __all__ = [
     "DomainFailover",
@@ -45,56 +45,6 @@ __all__ = [
     "simulate",
     "verdict",
 ]
-
-
-@attrs.frozen
-class Route:
-    """Where the mail and the free/busy requests of one server that is up go."""
-
-    server: str
-    mail: str | None  # the server that hands the mail to the foreign side; None: held
-    mail_path: tuple[str, ...]  # the servers the mail passes, from `server` on
-    mail_held: str | None  # why it is held, one line ("held at X: ..."); None when not
-    free_busy: str | None  # the server that answers; None: the request fails
-    free_busy_target: str | None  # where the request is sent; None: no document left
-    free_busy_failure: str | None  # why it fails, one line ("fails at X: ..."); None when not
-    warned_at: str | None = None  # the connector that logs 'Multiple documents detected'
-
-    @property
-    def mail_ok(self) -> bool:
-        return self.mail is not None
-
-    @property
-    def free_busy_ok(self) -> bool:
-        return self.free_busy is not None
-
-
-@attrs.frozen
-class RouteShape:
-    """A route without the server it starts from: the servers whose routes differ only
-    in their own name (most of a directory: no document names them, and they share a
-    view) share one, so a scenario costs its distinct routes, not its servers."""
-
-    mail: str | None
-    mail_tail: tuple[str, ...]  # the servers the mail passes after the one it starts from
-    mail_held: str | None
-    free_busy: str | None
-    free_busy_target: str | None
-    free_busy_failure: str | None
-    warned_at: str | None = None
-
-    def route(self, server: str) -> Route:
-        """This route, starting from `server`."""
-        return Route(
-            server,
-            self.mail,
-            (server, *self.mail_tail),
-            self.mail_held,
-            self.free_busy,
-            self.free_busy_target,
-            self.free_busy_failure,
-            self.warned_at,
-        )
 
 
 @attrs.frozen
@@ -142,11 +92,6 @@ class FailoverScenario:
         return next(found, None)
 
 
-class RouteKind(enum.Enum):
-    MAIL = "mail"
-    FREE_BUSY = "free/busy"
-
-
 @attrs.frozen
 class Failure:
     """What a scenario breaks that works with nothing down: the routes of `servers`
@@ -184,229 +129,66 @@ class DomainFailover:
         return tuple(found)
 
 
-# -- the model ------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Document:
-    label: str
-    mail: str | None  # the mail server (directory spelling), None: names no server
-    calendar: str | None
-    mail_key: str | None  # their name_key, worked out once
-    calendar_key: str | None
-
-    def target(self, kind: RouteKind) -> tuple[str | None, str | None]:
-        if kind is RouteKind.MAIL:
-            return self.mail, self.mail_key
-        return self.calendar, self.calendar_key
-
-
-_View = tuple[_Document, ...]
-
-
-class _Directory:
-    """One domain's documents and every server's view of it, read once for all its
-    scenarios. Equal views are one tuple, as the audit keeps them."""
-
-    def __init__(self, audit: DomainAudit) -> None:
-        self.domain = audit.domain
-        views = audit.views
-        self.servers = views.servers
-        self.spelling = {name_key(server): server for server in self.servers}
-        documents = {item.document.label: self._document(item.document) for item in audit.documents}
-        distinct = [tuple(documents[label] for label in fields[0]) for fields in views.distinct]
-        self.views: dict[str, _View] = {
-            name_key(server): distinct[number]
-            for server, number in zip(self.servers, views.chosen, strict=True)
-        }
-        named = (key for d in documents.values() for key in (d.mail_key, d.calendar_key))
-        self.named = frozenset(key for key in named if key is not None)
-        # Every server in name order with what its route depends on, for every scenario:
-        # its key, its view, and whether it is plain (no document names it, and it sees
-        # one: its route is its first hop's, as for every plain server of its view).
-        entries = []
-        for server in _sorted(self.servers):
-            key = name_key(server)
-            view = self.views.get(key, ())
-            entries.append((server, key, view, key not in self.named and bool(view)))
-        self.entries: tuple[tuple[str, str, _View, bool], ...] = tuple(entries)
-
-    def spelled(self, server: str) -> str:
-        """`server` as the directory spells it (canonical when the directory lacks it)."""
-        return self.spelling.get(name_key(server)) or canonicalize(server)
-
-    def _document(self, document: DomainDocument) -> _Document:
-        mail = document.mail_server or document.calendar_server
-        calendar = document.calendar_server or document.mail_server
-        mail = None if mail is None else self.spelled(mail)
-        calendar = None if calendar is None else self.spelled(calendar)
-        keys = (None if name is None else name_key(name) for name in (mail, calendar))
-        return _Document(document.label, mail, calendar, *keys)
-
-    def view(self, server: str) -> _View:
-        return self.views.get(name_key(server), ())
-
-
-_Mail = tuple[str | None, tuple[str, ...], str | None]
-_Answer = tuple[str | None, str | None, str | None]
-
-
-class _Routes:
-    """The routes of one domain with one set of servers down. A server that no
-    document names (most of a directory) cannot be on another's route, so its own
-    route is its first hop's: those are worked out once per scenario."""
-
-    def __init__(self, directory: _Directory, down: Iterable[str]) -> None:
-        self.directory = directory
-        self.domain = directory.domain
-        self.down = frozenset(name_key(server) for server in down)
-        # Per kind, the first usable document of each distinct view (by identity: the
-        # view tuples live as long as the directory).
-        self._first_mail: dict[int, _Document | None] = {}
-        self._first_calendar: dict[int, _Document | None] = {}
-        self._mail: dict[str, _Mail] = {}
-        self._plain: dict[int, RouteShape] = {}  # view -> its plain servers' route
-        self._answers: dict[str, _Answer] = {}
-
-    def first_up(self, server: str, kind: RouteKind) -> _Document | None:
-        """The first document of `server`'s view whose mail (calendar) server is up."""
-        view = self.directory.view(server)
-        memo = self._first_mail if kind is RouteKind.MAIL else self._first_calendar
-        if id(view) not in memo:
-            memo[id(view)] = next(
-                (d for d in view if (key := d.target(kind)[1]) and key not in self.down), None
-            )
-        return memo[id(view)]
-
-    def no_document(self, server: str, kind: RouteKind) -> str:
-        """Why `server` has no document left to route by."""
-        if not self.directory.view(server):
-            return f"{server} sees no {self.domain} document"
-        which = "mail" if kind is RouteKind.MAIL else "calendar"
-        return f"no {self.domain} document {server} sees names a {which} server that is up"
-
-    # -- mail -------------------------------------------------------------------------------
-
-    def mail(self, server: str) -> _Mail:
-        """(who hands it over, the servers it passes, why it is held) for mail from `server`."""
-        document = self.first_up(server, RouteKind.MAIL)
-        if document is None or document.mail is None:
-            return None, (server,), f"held at {server}: {self.no_document(server, RouteKind.MAIL)}"
-        if document.mail_key == name_key(server):
-            return server, (server,), None
-        if name_key(server) in self.directory.named:
-            return self._walk(server)
-        # No document names `server`: the mail cannot come back to it.
-        mail, path, held = self._mail_from(document.mail)
-        return mail, (server, *path), held
-
-    def _mail_from(self, server: str) -> _Mail:
-        key = name_key(server)
-        if key not in self._mail:
-            self._mail[key] = self._walk(server)
-        return self._mail[key]
-
-    def _walk(self, server: str) -> _Mail:
-        path = [server]
-        while True:
-            at = path[-1]
-            document = self.first_up(at, RouteKind.MAIL)
-            if document is None or document.mail is None:
-                return None, tuple(path), f"held at {at}: {self.no_document(at, RouteKind.MAIL)}"
-            if document.mail_key == name_key(at):
-                return at, tuple(path), None
-            keys = [name_key(hop) for hop in path]
-            if document.mail_key in keys:
-                loop = " > ".join([*path[keys.index(document.mail_key) :], document.mail])
-                return None, tuple(path), f"held at {at}: a loop, {loop}"
-            path.append(document.mail)
-
-    # -- free/busy --------------------------------------------------------------------------
-
-    def free_busy(self, server: str) -> tuple[str | None, str | None, str | None, str | None]:
-        """(who answers, where the request goes, why it fails, who warns) for `server`."""
-        document = self.first_up(server, RouteKind.FREE_BUSY)
-        if document is None or document.calendar is None or document.calendar_key is None:
-            reason = self.no_document(server, RouteKind.FREE_BUSY)
-            return None, None, f"fails at {server}: {reason}", None
-        target = document.calendar
-        if document.calendar_key not in self._answers:
-            self._answers[document.calendar_key] = self._answer(target)
-        answer, failure, warned = self._answers[document.calendar_key]
-        return answer, target, failure, warned
-
-    def _answer(self, target: str) -> _Answer:
-        """(who answers, why it fails, who warns) for a request that reaches `target`:
-        its connector looks at the first document of its own view only, down or not."""
-        view = self.directory.view(target)
-        warned = target if len(view) > 1 else None
-        if not view:
-            return None, f"fails at {target}: {target} sees no {self.domain} document", None
-        first = view[0]
-        if first.calendar is None:
-            reason = f"its first {self.domain} document, {first.label}, names no calendar server"
-            return None, f"fails at {target}: {reason}", warned
-        if first.calendar_key == name_key(target):
-            return target, None, warned
-        reason = f"{target} sees the document of {first.calendar} first and does not relay"
-        return None, f"fails at {target}: {reason}", warned
-
-    def shape(self, server: str, key: str, view: _View, plain: bool) -> RouteShape:
-        """The route of `server` (whose name key and view are given), shared with the
-        other plain servers of its view when nothing in it names `server`."""
-        if plain and id(view) in self._plain:
-            return self._plain[id(view)]
-        mail, path, held = self.mail(server)
-        answer, target, failure, warned = self.free_busy(server)
-        shape = RouteShape(mail, path[1:], held, answer, target, failure, warned)
-        if plain and path[-1] != server and target is not None:
-            # Nothing in this route names `server` but its first element: shareable.
-            self._plain[id(view)] = shape
-        return shape
-
-
-def _sorted(servers: Iterable[str]) -> tuple[str, ...]:
-    unique = {name_key(server): server for server in servers}
-    return tuple(sorted(unique.values(), key=str.casefold))
-
-
 def simulate(audit: DomainAudit, down: Iterable[str] = ()) -> FailoverScenario:
     """The routes of every server of `audit`'s directory that is not in `down`."""
-    return _simulate(_Directory(audit), down)
+    return _simulate(Directory(audit), down)
 
 
-def _simulate(directory: _Directory, down: Iterable[str]) -> FailoverScenario:
-    names = _sorted(directory.spelled(server) for server in down)
-    routes = _Routes(directory, names)
-    servers: list[str] = []
+def _simulate(directory: Directory, down: Iterable[str]) -> FailoverScenario:
+    names = sorted_servers(directory.spelled(server) for server in down)
+    routes = Routes(directory, names)
+    servers = directory.servers
+    # The down servers, by their place in name order.
+    lost = {at for at, key in enumerate(servers.keys) if key in routes.down} if names else set()
     shapes: list[RouteShape] = []
-    shape_of: list[int] = []
     numbers: dict[int, int] = {}  # id of a shape (kept in `shapes`) -> its index
-    for server, key, view, plain in directory.entries:
-        if key in routes.down:
-            continue
-        shape = routes.shape(server, key, view, plain)
-        number = numbers.get(id(shape))
-        if number is None:
-            number = numbers[id(shape)] = len(shapes)
+
+    def number(shape: RouteShape) -> int:
+        found = numbers.get(id(shape))
+        if found is None:
+            found = numbers[id(shape)] = len(shapes)
             shapes.append(shape)
-        servers.append(server)
-        shape_of.append(number)
-    return FailoverScenario(directory.domain, names, tuple(servers), tuple(shapes), tuple(shape_of))
+        return found
+
+    shape_of = [-1] * len(servers.order)
+    for members in directory.classes:
+        up = [member for member in members if member not in lost] if lost else members
+        if not up:
+            continue
+        server, key, view, plain = directory.entry(up[0])
+        first = routes.shape(server, key, view, plain)
+        if len(up) == 1 or routes.shared(view) is first:
+            shared = number(first)
+            for member in up:
+                shape_of[member] = shared
+            continue
+        for member in up:  # plain servers whose routes name themselves
+            shape_of[member] = number(routes.shape(*directory.entry(member)))
+    if lost:
+        kept = [at for at in range(len(servers.order)) if at not in lost]
+        up_servers = tuple(servers.order[at] for at in kept)
+        return FailoverScenario(
+            directory.domain,
+            names,
+            up_servers,
+            tuple(shapes),
+            tuple(shape_of[at] for at in kept),
+        )
+    return FailoverScenario(directory.domain, names, servers.order, tuple(shapes), tuple(shape_of))
 
 
 def coexistence_servers(audit: DomainAudit) -> tuple[str, ...]:
     """The servers the domain's documents name as their own (as the audit has them)."""
     spelling = {name_key(server): server for server in audit.views.servers}
     owners = (item.document.coexistence_server for item in audit.documents)
-    return _sorted(spelling.get(name_key(owner), owner) for owner in owners if owner)
+    return sorted_servers(spelling.get(name_key(owner), owner) for owner in owners if owner)
 
 
 def domain_failover(audit: DomainAudit, down: Sequence[str] | None = None) -> DomainFailover:
     """Nothing down, then each coexistence server down alone; or, with `down`, those
     servers down (the nothing-down routes are still worked out, to tell what breaks)."""
     servers = coexistence_servers(audit)
-    directory = _Directory(audit)
+    directory = Directory(audit)
     baseline = _simulate(directory, ())
     if down is not None:
         scenario = _simulate(directory, down)
@@ -434,7 +216,7 @@ def failures(scenario: FailoverScenario, baseline: FailoverScenario) -> tuple[Fa
             key = (RouteKind.FREE_BUSY, at, shape.free_busy_failure)
             grouped.setdefault(key, []).append(server)
     return tuple(
-        Failure(scenario, kind, at, reason, _sorted(servers))
+        Failure(scenario, kind, at, reason, sorted_servers(servers))
         for (kind, at, reason), servers in grouped.items()
     )
 
