@@ -16,6 +16,7 @@ from benchmarks.generate import generate
 from dxltools.access import lazy
 from dxltools.access.directory import GROUP_ITEMS, Group, group_of
 from dxltools.access.lazy import LazyGroups, Reached, _Blocks
+from dxltools.access.resolver import Access
 from dxltools.access.skim import plain_item_texts, skim_group
 from dxltools.audit.collect import Auditor
 from dxltools.audit.report import AuditReport
@@ -109,6 +110,38 @@ def test_a_generated_directory_parses_only_the_groups_it_reaches(
         assert stores and 0 < stores[0] < 10
         # A few more are parsed to check how they spell the admins; most never are.
         assert len({group.unid for group in parsed}) < groups / 2
+
+
+def test_each_question_of_an_audit_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The documents of a directory repeat the same few lists of entries, and every list
+    names the same servers: each list is followed, and each name looked for among the
+    groups not loaded, once per audit (before and after the fix)."""
+    asked: dict[str, list[object]] = {"has_group": [], "expand": [], "readers_of": []}
+
+    def spy(owner: type, name: str, record: str) -> None:
+        original = getattr(owner, name)
+
+        def recorded(self: object, argument: object) -> object:
+            asked[record].append(argument)
+            return original(self, argument)
+
+        monkeypatch.setattr(owner, name, recorded)
+
+    spy(Reached, "has_group", "has_group")
+    spy(Access, "_uncached_expand", "expand")
+    spy(Access, "_uncached_readers_of", "readers_of")
+    out = io.BytesIO()
+    generate(out, 1_000_000, 3)
+    data = out.getvalue()
+    for exports in ([("names.dxl", data)], [("names.dxl", fixed(data))]):
+        for found in asked.values():
+            found.clear()
+        audited(exports, on_demand=True).report()
+        for record, found in asked.items():
+            repeated = {argument for argument in found if found.count(argument) > 1}
+            assert not repeated, (record, sorted(map(str, repeated))[:3])
+    # After the fix every document is restricted: each of these was asked.
+    assert all(asked.values()), {record: len(found) for record, found in asked.items()}
 
 
 # -- a spelling that only an unreached group decides ------------------------------------------

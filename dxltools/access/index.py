@@ -216,10 +216,13 @@ class GroupIndex:
         if group is None:
             key_id = self._key_id(key)
             group = self._group_of[key_id] if key_id is not None else -1
+            if group < 0 and self._more is not None and self._more.has_group(key):
+                self._complete()
+                return self._group(key)
+            # Kept only once the documents not loaded are known not to define it either
+            # (they stay the same until _complete, which empties this cache): a server
+            # is asked about once per entry of every document, not once per document.
             remember(self._group_numbers, key, group)
-        if group < 0 and self._more is not None and self._more.has_group(key):
-            self._complete()
-            return self._group(key)
         return group if group >= 0 else None
 
     def _group_key(self, group: int) -> str:

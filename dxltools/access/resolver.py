@@ -97,6 +97,11 @@ class Expansion:
     roles: tuple[str, ...]  # role keys
 
 
+# Lists of entries whose readers and expansion are kept: an answer may hold every member
+# of a large group, and documents repeat a few lists.
+_LISTS_KEPT = 256
+
+
 class _IndexedName(NamedTuple):
     """A name a question is about, as the index knows it: a :class:`NamesList` with
     the numbers of its groups, sorted."""
@@ -120,6 +125,11 @@ class Access(GroupIndex):
         self._lists: dict[str, _IndexedName] = {}
         self._verdicts: dict[tuple[str, str], bool] = {}
         self._wildcards: tuple[str, ...] | None = None
+        # The documents of one coexistence server name the same entries: each list of
+        # entries is followed and resolved once (emptied with the rest when every
+        # group is loaded).
+        self._readers: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._expansions: dict[tuple[str, ...], Expansion] = {}
 
     # -- groups -------------------------------------------------------------------------
 
@@ -226,6 +236,13 @@ class Access(GroupIndex):
         Known names are the servers, the members of groups, the names in the ACL and
         the names among `entries` themselves.
         """
+        key = tuple(entries)
+        found = self._readers.get(key)
+        if found is None:
+            found = remember(self._readers, key, self._uncached_readers_of(key), _LISTS_KEPT)
+        return found
+
+    def _uncached_readers_of(self, entries: tuple[str, ...]) -> tuple[str, ...]:
         expansion = self.expand(entries)
         candidates = self._candidates(expansion)
         for name in expansion.names:  # the directory's spelling wins over the entry's
@@ -257,6 +274,13 @@ class Access(GroupIndex):
 
     def expand(self, entries: Iterable[str]) -> Expansion:
         """Follow groups to their members and roles to the ACL entries holding them."""
+        key = tuple(entries)
+        found = self._expansions.get(key)
+        if found is None:
+            found = remember(self._expansions, key, self._uncached_expand(key), _LISTS_KEPT)
+        return found
+
+    def _uncached_expand(self, entries: tuple[str, ...]) -> Expansion:
         names: dict[str, str] = {}
         wildcards: dict[str, str] = {}
         groups: dict[str, str] = {}
