@@ -66,6 +66,7 @@ SHOW_DOMAIN = "show --form Domain"
 SHOW = "show"
 AUDIT = "audit"
 AUDIT_AFTER = "audit after coexistence-readers"
+AUDIT_JSON = "audit --json"
 VALIDATE = "validate"
 VALIDATE_DTD = "validate --dtd-dir"
 XMLLINT = "xmllint --noout --valid"  # libxml2's own validator, same file, same DTD
@@ -144,6 +145,8 @@ def tools(
         Tool(AUDIT, (exe, "audit", "{src}"), ok=frozenset({0, 1})),
         # the nightly check of a cleaned export: every readers item resolved
         Tool(AUDIT_AFTER, (exe, "audit", "{src}"), ok=frozenset({0, 1}), after_agent=True),
+        # what a scheduled job reads: a domain, a problem, a scenario at a time
+        Tool(AUDIT_JSON, (exe, "audit", "--json", "{src}"), ok=frozenset({0, 1})),
         Tool(VALIDATE, (exe, "validate", "-q", "{src}")),
     ]
     if dtd_dir is not None:
@@ -565,7 +568,8 @@ def _startup_verdicts(results: Results) -> list[Verdict]:
 def _memory_verdicts(results: Results) -> list[Verdict]:
     verdicts = []
     at = _at(results, MEMORY_TARGET_SIZE)
-    for name in (REMOVE, REMOVE_J2, COEX, COEX_J2, SHOW_DOMAIN, SHOW, AUDIT, AUDIT_AFTER):
+    measured = (REMOVE, REMOVE_J2, COEX, COEX_J2, SHOW_DOMAIN, SHOW, AUDIT, AUDIT_AFTER, AUDIT_JSON)
+    for name in measured:
         target = f"`{name}` peak memory at most {MAX_PEAK // MB} MB"
         if at is None or not _lookup(results, at[0], name).ok:
             verdicts.append(Verdict(target, at[1] if at else "-", "not measured", None))

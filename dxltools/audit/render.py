@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dxltools.access.resolver import AccessItem
@@ -43,51 +43,61 @@ def write_audit_json(
     report: AuditReport, out: SupportsWrite[str], extra: Mapping[str, Any] | None = None
 ) -> None:
     """Write ``json.dumps(audit_to_json(report, extra), indent=2)`` and a line break to
-    `out`, the failover scenarios one at a time: a large directory has as many routes as
-    servers times domains times scenarios, too many to hold at once."""
-    head = json.dumps(_report_json(report), indent=2)
-    out.write(head.removesuffix("\n}") + ',\n  "failover": [')
-    separator = "\n"
-    for scenario in report.scenarios():
-        out.write(
-            separator + textwrap.indent(json.dumps(_scenario_json(scenario), indent=2), "    ")
-        )
-        separator = ",\n"
-    out.write("]" if separator == "\n" else "\n  ]")
+    `out`, a domain, a problem and a failover scenario at a time: a large directory has
+    as many server views as servers times domains, and as many routes as those times
+    the scenarios, too many to hold at once."""
+    out.write("{")
+    _write_list(out, "domains", map(_domain_json, report.domains), first=True)
+    _write_list(out, "problems", (problem.to_json() for problem in report.problems))
+    _write_list(out, "failover", map(_scenario_json, report.scenarios()))
     for key, value in (extra or {}).items():
         text = textwrap.indent(json.dumps(value, indent=2), "  ").lstrip()
         out.write(f",\n  {json.dumps(key)}: {text}")
     out.write("\n}\n")
 
 
+def _write_list(
+    out: SupportsWrite[str], key: str, items: Iterable[Any], first: bool = False
+) -> None:
+    """One key of the top-level object and its list, as ``json.dumps(indent=2)`` writes
+    them, an item at a time."""
+    out.write(f"{'' if first else ','}\n  {json.dumps(key)}: [")
+    separator = "\n"
+    for item in items:
+        out.write(separator + textwrap.indent(json.dumps(item, indent=2), "    "))
+        separator = ",\n"
+    out.write("]" if separator == "\n" else "\n  ]")
+
+
 def _report_json(report: AuditReport) -> dict[str, Any]:
     return {
-        "domains": [
-            {
-                "domain": audit.domain,
-                "documents": [
-                    {
-                        "unid": item.document.label,
-                        "coexistence_server": item.document.coexistence_server,
-                        "modified": format_modified(item.document.modified),
-                        "readable_by": list(item.readable_by),
-                        **_document_details(item.document),
-                    }
-                    for item in audit.documents
-                ],
-                "servers": [
-                    {
-                        "server": view.server,
-                        "visible": list(view.visible),
-                        "primary": view.primary,
-                        "coexistence": view.coexistence,
-                    }
-                    for view in audit.servers
-                ],
-            }
-            for audit in report.domains
-        ],
+        "domains": [_domain_json(audit) for audit in report.domains],
         "problems": [problem.to_json() for problem in report.problems],
+    }
+
+
+def _domain_json(audit: DomainAudit) -> dict[str, Any]:
+    return {
+        "domain": audit.domain,
+        "documents": [
+            {
+                "unid": item.document.label,
+                "coexistence_server": item.document.coexistence_server,
+                "modified": format_modified(item.document.modified),
+                "readable_by": list(item.readable_by),
+                **_document_details(item.document),
+            }
+            for item in audit.documents
+        ],
+        "servers": [
+            {
+                "server": view.server,
+                "visible": list(view.visible),
+                "primary": view.primary,
+                "coexistence": view.coexistence,
+            }
+            for view in audit.servers
+        ],
     }
 
 
