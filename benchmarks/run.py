@@ -67,6 +67,7 @@ SHOW = "show"
 AUDIT = "audit"
 AUDIT_AFTER = "audit after coexistence-readers"
 AUDIT_JSON = "audit --json"
+AUDIT_WHAT_IF = "audit --after coexistence-readers"  # the what-if, nothing written
 VALIDATE = "validate"
 VALIDATE_DTD = "validate --dtd-dir"
 XMLLINT = "xmllint --noout --valid"  # libxml2's own validator, same file, same DTD
@@ -147,6 +148,11 @@ def tools(
         Tool(AUDIT_AFTER, (exe, "audit", "{src}"), ok=frozenset({0, 1}), after_agent=True),
         # what a scheduled job reads: a domain, a problem, a scenario at a time
         Tool(AUDIT_JSON, (exe, "audit", "--json", "{src}"), ok=frozenset({0, 1})),
+        Tool(
+            AUDIT_WHAT_IF,
+            (exe, "audit", "--after", "coexistence-readers", *coex, "{src}"),
+            ok=frozenset({0, 1}),
+        ),
         Tool(VALIDATE, (exe, "validate", "-q", "{src}")),
     ]
     if dtd_dir is not None:
@@ -568,8 +574,8 @@ def _startup_verdicts(results: Results) -> list[Verdict]:
 def _memory_verdicts(results: Results) -> list[Verdict]:
     verdicts = []
     at = _at(results, MEMORY_TARGET_SIZE)
-    measured = (REMOVE, REMOVE_J2, COEX, COEX_J2, SHOW_DOMAIN, SHOW, AUDIT, AUDIT_AFTER, AUDIT_JSON)
-    for name in measured:
+    audits = (AUDIT, AUDIT_AFTER, AUDIT_JSON, AUDIT_WHAT_IF)
+    for name in (REMOVE, REMOVE_J2, COEX, COEX_J2, SHOW_DOMAIN, SHOW, *audits):
         target = f"`{name}` peak memory at most {MAX_PEAK // MB} MB"
         if at is None or not _lookup(results, at[0], name).ok:
             verdicts.append(Verdict(target, at[1] if at else "-", "not measured", None))

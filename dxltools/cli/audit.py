@@ -13,6 +13,7 @@ With `--html FILE`, the report is also written, atomically, as one self-containe
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import IO, Any, TextIO
 import attrs
 
 from dxltools.agents import Agent, load_agent
+from dxltools.agents.result import agent_result
 from dxltools.audit.collect import DEFAULT_DOMAIN_TYPE, DEFAULT_SERVER_ITEMS, Auditor
 from dxltools.audit.fix import (
     FIXING_AGENT,
@@ -46,7 +48,6 @@ from dxltools.fs.files import (
     reads_stdin,
     skip_reason,
 )
-from dxltools.rewrite.stream import rewrite_bytes
 
 _COMMAND = "dxltools audit"
 
@@ -77,25 +78,25 @@ def _auditor(options: AuditOptions, agent: Agent | None) -> Auditor:
     )
 
 
-def _read(item: InputFile) -> bytes:
-    try:
-        return item.path.read_bytes()
-    except OSError as error:
-        raise read_error(error, str(item.path)) from None
-
-
-def _add(auditor: Auditor, agent: Agent | None, data: bytes, source: str, strict: bool) -> None:
-    if agent is not None:
-        run = agent.start()
-        data = rewrite_bytes(data, run.edit, select=run.wants, source=source, strict=strict).data
-    auditor.add_bytes(data, source, strict)
+def _add(
+    auditor: Auditor, agent: Agent | None, stream: IO[bytes], source: str, strict: bool
+) -> None:
+    """Audit the export `stream` holds, or `agent`'s result on it: streamed either way,
+    in constant memory."""
+    if agent is None:
+        auditor.add_stream(stream, source, strict)
+        return
+    with agent_result(agent, stream, source=source, strict=strict) as result:
+        auditor.add_stream(result, source, strict)
 
 
 def _add_file(auditor: Auditor, agent: Agent | None, item: InputFile, strict: bool) -> None:
-    if agent is None:
-        auditor.add_file(item.path, strict)  # streamed: constant memory
-    else:
-        _add(auditor, agent, _read(item), str(item.path), strict)
+    source = str(item.path)
+    try:
+        with open(item.path, "rb") as stream:
+            _add(auditor, agent, stream, source, strict)
+    except OSError as error:
+        raise read_error(error, source) from None
 
 
 def _fix(
@@ -159,7 +160,7 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
                 _check_page_target(options.html, ())
             data = stdin.read()
             inputs.append(PageInput(STDIN_NAME, len(data)))
-            _add(auditor, agent, data, STDIN_NAME, options.strict)
+            _add(auditor, agent, io.BytesIO(data), STDIN_NAME, options.strict)
         else:
             items = find_inputs(options.paths, options.include, options.exclude)
             if options.html is not None:
