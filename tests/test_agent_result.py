@@ -3,9 +3,11 @@ rewrite, its errors before the reader's, and a reader that stops early stops it.
 
 from __future__ import annotations
 
+import errno
 import io
 import threading
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
@@ -23,11 +25,19 @@ AGENTS = [
 EXPORTS = [*sorted(FIXTURES.glob("*.dxl")), *real_dxl_params()]
 
 
-def read_then_raise(agent: Agent, data: bytes, error: Exception, size: int = -1) -> None:
-    """Read the agent's result on `data` (`size` bytes of it), then fail with `error`."""
-    with agent_result(agent, io.BytesIO(data), source="cut.dxl") as result:
+def read_then_raise(
+    agent: Agent,
+    data: bytes,
+    error: Exception | None,
+    size: int = -1,
+    stream: IO[bytes] | None = None,
+) -> None:
+    """Read the agent's result on `data` (or `stream`), `size` bytes of it, then fail with
+    `error` (None: end the block normally)."""
+    with agent_result(agent, stream or io.BytesIO(data), source="cut.dxl") as result:
         result.read(size)
-        raise error
+        if error is not None:
+            raise error
 
 
 @pytest.mark.parametrize("path", EXPORTS, ids=lambda path: getattr(path, "name", None))
@@ -76,3 +86,20 @@ def test_a_reader_that_stops_early_stops_the_rewrite() -> None:
     with pytest.raises(RuntimeError, match="stop"):
         read_then_raise(agent, big, RuntimeError("stop"), size=100)
     assert threading.active_count() == before
+
+
+class _FailingExport(io.RawIOBase):
+    """An export whose reading fails, as a disk that returns EIO."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise OSError(errno.EIO, "Input/output error")
+
+
+def test_an_error_reading_the_export_reaches_the_reader() -> None:
+    # Not taken for the reader going away: the rewrite's write errors are, its reads not.
+    agent = load_agent("remove-document-access", {})
+    with pytest.raises(OSError, match="Input/output error"):
+        read_then_raise(agent, b"", None, stream=io.BufferedReader(_FailingExport()))

@@ -35,12 +35,15 @@ def agent_result(
     failures: list[BaseException] = []
 
     def rewrite() -> None:
+        result = _Pipe(write_end)
         try:
-            with open(write_end, "wb") as result:
+            try:
                 rewrite_stream(
                     stream, result, run.edit, select=run.wants, source=source, strict=strict
                 )
-        except BrokenPipeError:
+            finally:
+                result.close()  # the reader sees the end of its input
+        except _ReaderGone:
             pass  # the reader stopped: whatever it raised is the answer
         except BaseException as error:  # handed to the reader's thread below
             failures.append(error)
@@ -55,3 +58,30 @@ def agent_result(
         writer.join()
         if failures:
             raise failures[0]
+
+
+class _ReaderGone(Exception):
+    """The reading end of the pipe is closed: the reader stopped early."""
+
+
+class _Pipe:
+    """The writing end of the pipe. A write or the last flush that fails, fails because
+    the reader went (EPIPE here, EINVAL on Windows): :class:`_ReaderGone`, told apart
+    from an error of reading the export, which the reader must see."""
+
+    def __init__(self, descriptor: int) -> None:
+        self._file = open(descriptor, "wb")  # noqa: SIM115 (closed by close())
+
+    def write(self, data: bytes, /) -> int:
+        try:
+            return self._file.write(data)
+        except OSError as error:
+            raise _ReaderGone from error
+
+    def close(self) -> None:
+        if self._file.closed:
+            return
+        try:
+            self._file.close()
+        except OSError as error:
+            raise _ReaderGone from error
