@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 from dxltools.access.resolver import Access, AccessItem
 from dxltools.audit.failover import Failure, RouteKind, domain_failover
 from dxltools.audit.report import AuditReport
@@ -89,8 +91,9 @@ class Rules:
         for found in by_domain(documents):
             domain = found[0].domain
             owners = {name_key(d.coexistence_server) for d in found if d.coexistence_server}
+            owned = _Owned.of(found)
             for server in self.access.directory.servers:
-                if name_key(server) in owners and self._server(domain, server, found).twins:
+                if name_key(server) in owners and self._server(domain, server, owned).twins:
                     leaking.add((domain, server))
         return tuple(
             problem
@@ -109,9 +112,8 @@ class Rules:
             audits.append(DocumentAudit(document, self._readers.setdefault(readers, readers)))
             self._document(domain, document)
         servers = self.access.directory.servers
-        views = ServerViews.of(
-            servers, (self._server(domain, server, documents) for server in servers)
-        )
+        owned = _Owned.of(documents)
+        views = ServerViews.of(servers, (self._server(domain, server, owned) for server in servers))
         audit = DomainAudit(domain, tuple(audits), views)
         for failure in domain_failover(audit, down).problems():
             self._failover(domain, failure)
@@ -199,21 +201,24 @@ class Rules:
 
     # -- server rules ------------------------------------------------------------------------
 
-    def _server(self, domain: str, server: str, documents: list[DomainDocument]) -> ServerView:
+    def _server(self, domain: str, server: str, owned: _Owned) -> ServerView:
         key = name_key(server)
-        visible = [d for d in documents if self.access.can_read(server, d.access)]
-        own = {d.label for d in documents if _is_own(d, key)}
-        twins = tuple(d.label for d in visible if not _is_own(d, key))
-        view = ServerView(server, tuple(d.label for d in visible), bool(own), twins if own else ())
+        can_read = self.access.can_read
+        seen = [at for at, d in enumerate(owned.documents) if can_read(server, d.access)]
+        own = key in owned.owners
+        labels, owners = owned.labels, owned.owner_keys
+        twins = tuple(labels[at] for at in seen if owners[at] != key) if own else ()
+        view = ServerView(server, tuple(labels[at] for at in seen), own, twins)
         about = {"domain": domain, "server": server}
-        if not visible:
+        if not seen:
             self.add(
                 NONE_VISIBLE,
                 f"{server} sees no {domain} document: it cannot route mail or free/busy "
                 f"requests to {domain}",
                 **about,
             )
-        elif view.coexistence and (len(visible) > 1 or view.twins):
+        elif own and (len(seen) > 1 or twins):
+            visible = [owned.documents[at] for at in seen]
             self.add(MULTIPLE_VISIBLE, _multiple_message(domain, view, visible), **about)
         return view
 
@@ -245,9 +250,24 @@ class Rules:
             )
 
 
-def _is_own(document: DomainDocument, server_key: str) -> bool:
-    server = document.coexistence_server
-    return server is not None and name_key(server) == server_key
+@attrs.frozen
+class _Owned:
+    """One domain's documents, newest first, with what each server's view asks of them
+    (worked out once per domain, not once per server)."""
+
+    documents: list[DomainDocument]
+    labels: tuple[str, ...]
+    owner_keys: tuple[str | None, ...]  # the name key of each one's coexistence server
+    owners: frozenset[str]
+
+    @classmethod
+    def of(cls, documents: list[DomainDocument]) -> _Owned:
+        keys = tuple(
+            None if d.coexistence_server is None else name_key(d.coexistence_server)
+            for d in documents
+        )
+        labels = tuple(d.label for d in documents)
+        return cls(documents, labels, keys, frozenset(key for key in keys if key is not None))
 
 
 def _multiple_message(domain: str, view: ServerView, visible: list[DomainDocument]) -> str:
