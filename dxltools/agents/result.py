@@ -79,8 +79,6 @@ class _Pipe:
             raise _ReaderGone from error
 
     def close(self) -> None:
-        if self._file.closed:
-            return
         try:
             self._file.close()
         except OSError as error:

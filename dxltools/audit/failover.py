@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from dxltools.audit.routing import Directory, Route, RouteKind, Routes, RouteShape, sorted_servers
+from dxltools.audit.routing import (
+    Directory,
+    Route,
+    RouteKind,
+    Routes,
+    RouteShape,
+    ServerOrder,
+    sorted_servers,
+)
 from dxltools.names import name_key
 
 if TYPE_CHECKING:
@@ -155,8 +163,8 @@ def _simulate(directory: Directory, down: Iterable[str]) -> FailoverScenario:
         up = [member for member in members if member not in lost] if lost else members
         if not up:
             continue
-        server, key, view, plain = directory.entry(up[0])
-        first = routes.shape(server, key, view, plain)
+        server, view, plain = directory.entry(up[0])
+        first = routes.shape(server, view, plain)
         if len(up) == 1 or routes.shared(view) is first:
             shared = number(first)
             for member in up:
@@ -164,22 +172,19 @@ def _simulate(directory: Directory, down: Iterable[str]) -> FailoverScenario:
             continue
         for member in up:  # plain servers whose routes name themselves
             shape_of[member] = number(routes.shape(*directory.entry(member)))
-    if lost:
-        kept = [at for at in range(len(servers.order)) if at not in lost]
-        up_servers = tuple(servers.order[at] for at in kept)
-        return FailoverScenario(
-            directory.domain,
-            names,
-            up_servers,
-            tuple(shapes),
-            tuple(shape_of[at] for at in kept),
-        )
-    return FailoverScenario(directory.domain, names, servers.order, tuple(shapes), tuple(shape_of))
+    kept = [at for at in range(len(servers.order)) if at not in lost]
+    return FailoverScenario(
+        directory.domain,
+        names,
+        tuple(servers.order[at] for at in kept),
+        tuple(shapes),
+        tuple(shape_of[at] for at in kept),
+    )
 
 
 def coexistence_servers(audit: DomainAudit) -> tuple[str, ...]:
     """The servers the domain's documents name as their own (as the audit has them)."""
-    spelling = {name_key(server): server for server in audit.views.servers}
+    spelling = ServerOrder.of(audit.views.servers).spelling
     owners = (item.document.coexistence_server for item in audit.documents)
     return sorted_servers(spelling.get(name_key(owner), owner) for owner in owners if owner)
 

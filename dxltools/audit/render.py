@@ -32,11 +32,7 @@ def format_modified(value: DxlDateTime | None) -> str | None:
 def audit_to_json(report: AuditReport, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The report in the JSON schema of the README (names canonical, UNIDs as in the file);
     `extra` keys (such as the suggested ``fix``) come last."""
-    return {
-        **_report_json(report),
-        "failover": [_scenario_json(scenario) for scenario in report.scenarios()],
-        **(extra or {}),
-    }
+    return {**{key: list(items) for key, items in _lists(report)}, **(extra or {})}
 
 
 def write_audit_json(
@@ -47,9 +43,8 @@ def write_audit_json(
     as many server views as servers times domains, and as many routes as those times
     the scenarios, too many to hold at once."""
     out.write("{")
-    _write_list(out, "domains", map(_domain_json, report.domains), first=True)
-    _write_list(out, "problems", (problem.to_json() for problem in report.problems))
-    _write_list(out, "failover", map(_scenario_json, report.scenarios()))
+    for number, (key, items) in enumerate(_lists(report)):
+        _write_list(out, key, items, first=number == 0)
     for key, value in (extra or {}).items():
         text = textwrap.indent(json.dumps(value, indent=2), "  ").lstrip()
         out.write(f",\n  {json.dumps(key)}: {text}")
@@ -69,11 +64,13 @@ def _write_list(
     out.write("]" if separator == "\n" else "\n  ]")
 
 
-def _report_json(report: AuditReport) -> dict[str, Any]:
-    return {
-        "domains": [_domain_json(audit) for audit in report.domains],
-        "problems": [problem.to_json() for problem in report.problems],
-    }
+def _lists(report: AuditReport) -> tuple[tuple[str, Iterable[Any]], ...]:
+    """The keys of the report's JSON and their lists, in order, each made as it is read."""
+    return (
+        ("domains", map(_domain_json, report.domains)),
+        ("problems", (problem.to_json() for problem in report.problems)),
+        ("failover", map(_scenario_json, report.scenarios())),
+    )
 
 
 def _domain_json(audit: DomainAudit) -> dict[str, Any]:

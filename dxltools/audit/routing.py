@@ -21,7 +21,15 @@ from dxltools.names import canonicalize, name_key
 if TYPE_CHECKING:
     from dxltools.audit.views import DomainAudit, DomainDocument
 
-__all__ = ["Directory", "Route", "RouteKind", "RouteShape", "Routes", "sorted_servers"]
+__all__ = [
+    "Directory",
+    "Route",
+    "RouteKind",
+    "RouteShape",
+    "Routes",
+    "ServerOrder",
+    "sorted_servers",
+]
 
 
 @attrs.frozen
@@ -103,7 +111,7 @@ class Directory:
     def __init__(self, audit: DomainAudit) -> None:
         self.domain = audit.domain
         views = audit.views
-        self.servers = _Servers.of(views.servers)
+        self.servers = ServerOrder.of(views.servers)
         documents = {item.document.label: self._document(item.document) for item in audit.documents}
         self.distinct = [
             tuple(documents[label] for label in fields[0]) for fields in views.distinct
@@ -118,7 +126,7 @@ class Directory:
         numbers = [self.chosen[at] for at in self.servers.positions]  # in name order
         classes: dict[int | str, list[int]] = {}
         for at, (key, number) in enumerate(zip(self.servers.keys, numbers, strict=True)):
-            plain = key not in self.named and bool(self.distinct[number])
+            plain = self._plain(key, self.distinct[number])
             classes.setdefault(number if plain else key, []).append(at)
         self.classes = tuple(classes.values())
 
@@ -138,17 +146,21 @@ class Directory:
         at = self.servers.position_of.get(name_key(server))
         return () if at is None else self.distinct[self.chosen[at]]
 
-    def entry(self, at: int) -> tuple[str, str, _View, bool]:
-        """The server at `at` in name order: its name, key, view and whether it is plain."""
-        key = self.servers.keys[at]
+    def entry(self, at: int) -> tuple[str, _View, bool]:
+        """The server at `at` in name order: its name, its view and whether it is plain."""
         view = self.distinct[self.chosen[self.servers.positions[at]]]
-        return self.servers.order[at], key, view, key not in self.named and bool(view)
+        return self.servers.order[at], view, self._plain(self.servers.keys[at], view)
+
+    def _plain(self, key: str, view: _View) -> bool:
+        """No document names the server of `key`, and it sees one: its route is its
+        first hop's."""
+        return key not in self.named and bool(view)
 
 
 @attrs.frozen
-class _Servers:
+class ServerOrder:
     """A directory's servers as every domain's failover reads them: worked out once for
-    all its domains (they share the one tuple of servers)."""
+    all its domains (they share the one tuple of servers, see :meth:`of`)."""
 
     order: tuple[str, ...]  # by name, case ignored; one spelling per key
     keys: tuple[str, ...]  # of `order`
@@ -158,13 +170,13 @@ class _Servers:
 
     @staticmethod
     @functools.lru_cache(maxsize=8)
-    def of(servers: tuple[str, ...]) -> _Servers:
+    def of(servers: tuple[str, ...]) -> ServerOrder:
         position_of = {name_key(server): at for at, server in enumerate(servers)}
         spelling = {key: servers[at] for key, at in position_of.items()}
         order = sorted_servers(servers)
         keys = tuple(name_key(server) for server in order)
         positions = tuple(position_of[key] for key in keys)
-        return _Servers(order, keys, positions, position_of, spelling)
+        return ServerOrder(order, keys, positions, position_of, spelling)
 
 
 _Mail = tuple[str | None, tuple[str, ...], str | None]
@@ -271,9 +283,9 @@ class Routes:
         reason = f"{target} sees the document of {first.calendar} first and does not relay"
         return None, f"fails at {target}: {reason}", warned
 
-    def shape(self, server: str, key: str, view: _View, plain: bool) -> RouteShape:
-        """The route of `server` (whose name key and view are given), shared with the
-        other plain servers of its view when nothing in it names `server`."""
+    def shape(self, server: str, view: _View, plain: bool) -> RouteShape:
+        """The route of `server` (whose view is given), shared with the other plain
+        servers of its view when nothing in it names `server`."""
         if plain and id(view) in self._plain:
             return self._plain[id(view)]
         mail, path, held = self.mail(server)

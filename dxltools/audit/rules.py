@@ -90,10 +90,9 @@ class Rules:
         leaking = set()
         for found in by_domain(documents):
             domain = found[0].domain
-            owners = {name_key(d.coexistence_server) for d in found if d.coexistence_server}
             owned = _Owned.of(found)
             for server in self.access.directory.servers:
-                if name_key(server) in owners and self._server(domain, server, owned).twins:
+                if name_key(server) in owned.owners and self._server(domain, server, owned).twins:
                     leaking.add((domain, server))
         return tuple(
             problem
