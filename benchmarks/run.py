@@ -68,6 +68,7 @@ AUDIT = "audit"
 AUDIT_AFTER = "audit after coexistence-readers"
 AUDIT_JSON = "audit --json"
 AUDIT_WHAT_IF = "audit --after coexistence-readers"  # the what-if, nothing written
+AUDIT_HTML = "audit --html"  # the page, written a domain section at a time
 VALIDATE = "validate"
 VALIDATE_DTD = "validate --dtd-dir"
 XMLLINT = "xmllint --noout --valid"  # libxml2's own validator, same file, same DTD
@@ -153,6 +154,7 @@ def tools(
             (exe, "audit", "--after", "coexistence-readers", *coex, "{src}"),
             ok=frozenset({0, 1}),
         ),
+        Tool(AUDIT_HTML, (exe, "audit", "{src}", "--html", "{out}"), ok=frozenset({0, 1})),
         Tool(VALIDATE, (exe, "validate", "-q", "{src}")),
     ]
     if dtd_dir is not None:
@@ -574,7 +576,7 @@ def _startup_verdicts(results: Results) -> list[Verdict]:
 def _memory_verdicts(results: Results) -> list[Verdict]:
     verdicts = []
     at = _at(results, MEMORY_TARGET_SIZE)
-    audits = (AUDIT, AUDIT_AFTER, AUDIT_JSON, AUDIT_WHAT_IF)
+    audits = (AUDIT, AUDIT_AFTER, AUDIT_JSON, AUDIT_WHAT_IF, AUDIT_HTML)
     for name in (REMOVE, REMOVE_J2, COEX, COEX_J2, SHOW_DOMAIN, SHOW, *audits):
         target = f"`{name}` peak memory at most {MAX_PEAK // MB} MB"
         if at is None or not _lookup(results, at[0], name).ok:

@@ -67,13 +67,14 @@ def _write_list(
 def _lists(report: AuditReport) -> tuple[tuple[str, Iterable[Any]], ...]:
     """The keys of the report's JSON and their lists, in order, each made as it is read."""
     return (
-        ("domains", map(_domain_json, report.domains)),
+        ("domains", map(domain_json, report.domains)),
         ("problems", (problem.to_json() for problem in report.problems)),
-        ("failover", map(_scenario_json, report.scenarios())),
+        ("failover", map(scenario_json, report.scenarios())),
     )
 
 
-def _domain_json(audit: DomainAudit) -> dict[str, Any]:
+def domain_json(audit: DomainAudit) -> dict[str, Any]:
+    """One item of the JSON's ``domains``: the domain's documents and server views."""
     return {
         "domain": audit.domain,
         "documents": [
@@ -98,7 +99,8 @@ def _domain_json(audit: DomainAudit) -> dict[str, Any]:
     }
 
 
-def _scenario_json(scenario: FailoverScenario) -> dict[str, Any]:
+def scenario_json(scenario: FailoverScenario) -> dict[str, Any]:
+    """One item of the JSON's ``failover``: who is down, every route, the verdicts."""
     return {
         "domain": scenario.domain,
         "down": list(scenario.down),

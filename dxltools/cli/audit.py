@@ -17,7 +17,7 @@ import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TextIO
 
 import attrs
 
@@ -34,8 +34,8 @@ from dxltools.audit.fix import (
     missing_servers_group_hint,
     suggest_fix,
 )
-from dxltools.audit.page import PageContext, PageInput, render_html
-from dxltools.audit.render import audit_to_json, write_audit, write_audit_json
+from dxltools.audit.page import PageContext, PageInput, PageModel, model_of_report, write_html
+from dxltools.audit.render import write_audit, write_audit_json
 from dxltools.audit.report import AuditReport
 from dxltools.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK
 from dxltools.errors import DxlError, UsageError
@@ -140,10 +140,9 @@ def _check_page_target(target: str, items: Sequence[InputFile]) -> None:
             )
 
 
-def _write_page(target: str, model: Mapping[str, Any], context: PageContext) -> None:
-    page = render_html(model, context)
+def _write_page(target: str, model: PageModel, context: PageContext) -> None:
     with atomic_output(Path(target), source=target) as output:
-        output.stream.write(page)
+        write_html(model, context, output.stream)
 
 
 def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: TextIO) -> int:
@@ -182,8 +181,8 @@ def run_audit(options: AuditOptions, stdin: IO[bytes], stdout: TextIO, stderr: T
         fix = _fix(options, auditor, report, agent)
         extra = {"fix": fix_to_json(fix), "skipped": skipped}
         if options.html is not None:
-            # One model for --json and the page: the page says what the JSON says.
-            model = audit_to_json(report, extra)
+            # The page reads what --json writes, a domain at a time.
+            model = model_of_report(report, extra)
             context = PageContext(
                 tuple(inputs), dt.datetime.now(dt.UTC), agent.name if agent else None
             )

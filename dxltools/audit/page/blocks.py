@@ -10,15 +10,19 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import attrs
-from lxml.html import HtmlElement
-from lxml.html.builder import E
+from lxml import etree
+from lxml.builder import E
 
 EVERYONE = "*"  # readable_by of an unrestricted document
 PRIMARY, SEES, HIDDEN = "primary", "sees", "does not see"
 FAILOVER_PREFIX = "failover-"
 MAIL_HELD, FREE_BUSY_FAILS = "failover-mail-held", "failover-free-busy-fails"
 
-Child: TypeAlias = "str | HtmlElement | Iterable[Child] | None"
+# Elements of plain XML documents, serialised as HTML: libxml2 registers the `id` of an
+# element of an HTML document in lxml's dictionary, shared by the whole thread and
+# never emptied, so every id of a page written a section at a time would stay behind.
+Element: TypeAlias = etree._Element
+Child: TypeAlias = "str | Element | Iterable[Child] | None"
 Json: TypeAlias = Mapping[str, Any]
 
 
@@ -52,19 +56,19 @@ def clean(text: str) -> str:
     return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
-def flat(children: Iterable[Child]) -> Iterator[str | HtmlElement]:
+def flat(children: Iterable[Child]) -> Iterator[str | Element]:
     for child in children:
         if child is None:
             continue
         if isinstance(child, str):
             yield clean(child)
-        elif isinstance(child, HtmlElement):
+        elif isinstance(child, Element):
             yield child
         else:
             yield from flat(child)
 
 
-def el(tag: str, *children: Child, **attributes: str | None) -> HtmlElement:
+def el(tag: str, *children: Child, **attributes: str | None) -> Element:
     """An element; `class_` is ``class``, other underscores are hyphens (``aria_label``).
     Attributes that are None are left out; every string is cleaned, and escaped later
     by the serialiser."""
@@ -85,13 +89,13 @@ def anchor(kind: str, *parts: str) -> str:
     return f"{kind}-{readable}-{digest}" if readable else f"{kind}-{digest}"
 
 
-def link(target: str | None, *children: Child) -> HtmlElement:
+def link(target: str | None, *children: Child) -> Element:
     if target is None:
         return el("span", *children)
     return el("a", *children, href=f"#{target}")
 
 
-def name_list(names: Sequence[str], empty: str = "none") -> HtmlElement:
+def name_list(names: Sequence[str], empty: str = "none") -> Element:
     if not names:
         return el("span", empty, class_="muted")
     return el("ul", [el("li", name) for name in names], class_="names")
@@ -102,18 +106,6 @@ def plural(count: int, word: str) -> str:
 
 
 # -- reading the model -------------------------------------------------------------------------
-
-
-def domains_of(model: Json) -> list[Json]:
-    return list(model.get("domains") or [])
-
-
-def problems_of(model: Json) -> list[Json]:
-    return list(model.get("problems") or [])
-
-
-def scenarios_of(model: Json, domain: str) -> list[Json]:
-    return [s for s in model.get("failover") or [] if s.get("domain") == domain]
 
 
 def cell_state(server: Json, unid: str) -> str:
@@ -170,17 +162,14 @@ class Ids:
         return anchor("route", self.domain, *down, "\x1e", server)
 
 
-def problem_target(model: Json, problem: Json) -> str | None:
-    """The id of the row or cell a problem is about, or None when it is about no row."""
-    domain = problem.get("domain")
-    known = {d.get("domain") for d in domains_of(model)}
-    if domain is None or domain not in known:
-        return None
-    ids = Ids(domain)
+def problem_target(problem: Json, scenarios: Sequence[Json]) -> str | None:
+    """The id of the row or cell a problem of a domain on the page is about; `scenarios`
+    are that domain's."""
+    ids = Ids(problem["domain"])
     server, unid = problem.get("server"), problem.get("unid")
     code = str(problem.get("code", ""))
     if code.startswith(FAILOVER_PREFIX):
-        return _failover_target(model, ids, code, server)
+        return _failover_target(scenarios, ids, code, server)
     if server is not None and unid is not None:
         return ids.cell(server, unid)
     if server is not None:
@@ -190,10 +179,10 @@ def problem_target(model: Json, problem: Json) -> str | None:
     return ids.section()
 
 
-def _failover_target(model: Json, ids: Ids, code: str, server: str | None) -> str:
+def _failover_target(scenarios: Sequence[Json], ids: Ids, code: str, server: str | None) -> str:
     """The first scenario cell where `server` fails as `code` says; else the table."""
     field = {MAIL_HELD: "mail", FREE_BUSY_FAILS: "free_busy"}.get(code)
-    for scenario in scenarios_of(model, ids.domain):
+    for scenario in scenarios:
         for route in scenario.get("routes", []):
             if route.get("server") == server and field and route.get(field) is None:
                 return ids.route(scenario.get("down", []), route["server"])
@@ -203,23 +192,22 @@ def _failover_target(model: Json, ids: Ids, code: str, server: str | None) -> st
 # -- verdicts and problem lists, shared by the page and its domain sections ----------------
 
 
-def domain_verdict(model: Json, domain: Json) -> str:
-    """One line per domain: its problems and, when the audit simulated failover, whether
-    mail and free/busy survive the loss of one coexistence server."""
-    name = domain.get("domain")
-    count = sum(1 for p in problems_of(model) if p.get("domain") == name)
-    verdict = plural(count, "problem") if count else "no problem"
-    if "failover" not in model:
+def domain_verdict(domain: Json, scenarios: Sequence[Json] | None, problems: int) -> str:
+    """One line per domain: its problems and, when the audit simulated failover
+    (`scenarios` is not None), whether mail and free/busy survive the loss of one
+    coexistence server."""
+    verdict = plural(problems, "problem") if problems else "no problem"
+    if scenarios is None:
         return verdict
-    return f"{verdict}; failover: {_failover_verdict(model, domain)}"
+    return f"{verdict}; failover: {_failover_verdict(domain, scenarios)}"
 
 
-def _failover_verdict(model: Json, domain: Json) -> str:
+def _failover_verdict(domain: Json, scenarios: Sequence[Json]) -> str:
     servers = len(coexistence_servers(domain))
     if servers < 2:
         return f"no failover: {'one' if servers else 'no'} coexistence server"
     broken = []
-    for scenario in scenarios_of(model, domain.get("domain", "")):
+    for scenario in scenarios:
         lost = [
             what
             for what, ok in (("mail", "mail_ok"), ("free/busy", "free_busy_ok"))
@@ -235,12 +223,16 @@ def _failover_verdict(model: Json, domain: Json) -> str:
     return "; ".join(broken)
 
 
-def problem_list(model: Json, numbered: list[tuple[int, Json]]) -> HtmlElement:
+def problem_list(
+    numbered: list[tuple[int, Json]], scenarios: Sequence[Json] | None = None
+) -> Element:
+    """The problems with their numbers: those of a domain on the page, with its
+    `scenarios`, link to what they are about; None: problems of no domain on the page."""
     if not numbered:
         return el("p", "No problem.", class_="good")
     items = []
     for number, problem in numbered:
-        target = problem_target(model, problem)
+        target = problem_target(problem, scenarios) if scenarios is not None else None
         items.append(
             el(
                 "li",

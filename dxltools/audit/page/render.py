@@ -2,13 +2,15 @@
 visibility matrix (servers down the side, documents across the top), the failover
 table and the problems, each linked to the row or cell it is about.
 
-The page is made from the audit's JSON model (:func:`~dxltools.audit.collect.audit_to_json`,
+The page is made from the audit's JSON model (:func:`~dxltools.audit.render.audit_to_json`,
 with the ``failover`` and ``fix`` keys when the audit has them), so every cell says
 exactly what ``audit --json`` says; what the JSON cannot know (the inputs' sizes, the
-time of the audit) comes in a :class:`PageContext`.
+time of the audit) comes in a :class:`PageContext`. The command reads that model off
+the report a domain at a time (:func:`~dxltools.audit.page.model.model_of_report`) and
+writes the page a section at a time, with lxml's incremental writer.
 
-Every element is built with lxml's HTML element factory: text and attribute values
-are escaped by the serialiser, never pasted into markup, and every string passes
+Every element is built with lxml's element factory and serialised as HTML: text and
+attribute values are escaped by the serialiser, never pasted into markup, and every string passes
 :func:`clean` (characters XML cannot hold become visible escapes). Links are only
 ``#`` fragments to ids made by :func:`anchor`. The style sheet is a constant; the page
 holds no script and refers to nothing outside itself.
@@ -16,71 +18,137 @@ holds no script and refers to nothing outside itself.
 
 from __future__ import annotations
 
-import lxml.html
-from lxml.html import HtmlElement
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO
+
+import attrs
+from lxml import etree
 
 from dxltools.audit.page.blocks import (
+    Element,
     Ids,
     Json,
     PageContext,
     domain_verdict,
-    domains_of,
     el,
     link,
     name_key_of,
     plural,
     problem_list,
-    problems_of,
 )
-from dxltools.audit.page.style import (
-    STYLE,
-)
-from dxltools.audit.page.tables import (
-    domain_section,
-)
+from dxltools.audit.page.model import DomainPart, PageModel, model_of_json
+from dxltools.audit.page.style import STYLE
+from dxltools.audit.page.tables import domain_section
 
 # -- the page ----------------------------------------------------------------------------------
 
 
 def render_html(model: Json, context: PageContext) -> bytes:
-    """The page, as UTF-8 bytes of an HTML5 document."""
-    problems = problems_of(model)
-    numbered = [(number, problem) for number, problem in enumerate(problems, 1)]
+    """The page of the audit's JSON `model`, as UTF-8 bytes of an HTML5 document."""
+    out = io.BytesIO()
+    write_html(model_of_json(model), context, out)
+    return out.getvalue()
+
+
+def write_html(model: PageModel, context: PageContext, out: IO[bytes]) -> None:
+    """Write the page to `out` a domain section at a time, in the memory of one domain:
+    the summary at the top is read off the domains first, in a pass of its own."""
+    problems = model.problems
+    by_domain: dict[object, list[int]] = {}  # indexes into `problems`, in order
+    by_code: dict[str, int] = {}
+    for index, problem in enumerate(problems):
+        by_domain.setdefault(problem.get("domain"), []).append(index)
+        by_code[str(problem.get("code"))] = by_code.get(str(problem.get("code")), 0) + 1
+    summary = _Summary(by_domain, by_code, len(problems), model.failover)
+    for part in model.domains():
+        summary.add(part)
     title = "dxltools audit: " + (
         plural(len(problems), "problem") if problems else "no problem found"
     )
-    body = el(
-        "body",
-        el("header", el("h1", title), _summary(model, context)),
-        el(
-            "main",
-            [domain_section(model, domain, numbered) for domain in domains_of(model)],
-            _other_problems(model, numbered),
-            _fix(model),
-        ),
-        el("footer", el("p", f"Made by {context.generator} from the audit's JSON model.")),
+    head = el(
+        "head",
+        el("meta", charset="utf-8"),
+        el("meta", name="viewport", content="width=device-width, initial-scale=1"),
+        el("title", title),
+        el("style", STYLE),
     )
-    page = el(
-        "html",
-        el(
-            "head",
-            el("meta", charset="utf-8"),
-            el("meta", name="viewport", content="width=device-width, initial-scale=1"),
-            el("title", title),
-            el("style", STYLE),
-        ),
-        body,
-        lang="en",
-    )
-    return lxml.html.tostring(page, doctype="<!DOCTYPE html>", encoding="utf-8", method="html")
+    known = {verdict.name for verdict in summary.verdicts}
+    # Unbuffered: each section reaches `out` as soon as it is made.
+    with etree.htmlfile(out, encoding="utf-8", buffered=False) as page:
+        page.write_doctype("<!DOCTYPE html>")
+        with page.element("html", lang="en"):
+            page.write(head)
+            with page.element("body"):
+                page.write(el("header", el("h1", title), _summary(summary, context)))
+                with page.element("main"):
+                    for part in model.domains():
+                        mine = _numbered(problems, by_domain.get(part.name, []))
+                        page.write(domain_section(part, mine, model.failover))
+                    other = [i for d, found in by_domain.items() if d not in known for i in found]
+                    other_problems = _other_problems(_numbered(problems, sorted(other)))
+                    for section in (other_problems, _fix(model)):
+                        if section is not None:
+                            page.write(section)
+                page.write(
+                    el(
+                        "footer",
+                        el("p", f"Made by {context.generator} from the audit's JSON model."),
+                    )
+                )
 
 
-def _summary(model: Json, context: PageContext) -> HtmlElement:
+@attrs.frozen
+class _Verdict:
+    """What the top of the page says of one domain."""
+
+    name: str
+    verdict: str
+    problems: int
+
+
+def _numbered(problems: Sequence[Json], indexes: Iterable[int]) -> list[tuple[int, Json]]:
+    """Some of the problems, each with its number on the page."""
+    return [(index + 1, problems[index]) for index in indexes]
+
+
+class _Summary:
+    """The top of the page, read off the domains one at a time: a verdict per domain,
+    the documents counted and the servers' name keys (held once for all domains); the
+    problems counted by domain and by code."""
+
+    def __init__(
+        self,
+        by_domain: Mapping[object, list[int]],
+        by_code: Mapping[str, int],
+        problems: int,
+        failover: bool,
+    ):
+        self.by_domain = by_domain
+        self.by_code = by_code
+        self.problems = problems
+        self.failover = failover
+        self.verdicts: list[_Verdict] = []
+        self.documents = 0
+        self.servers: set[str] = set()
+
+    def add(self, part: DomainPart) -> None:
+        domain = part.domain
+        problems = len(self.by_domain.get(part.name, []))
+        scenarios = part.scenarios if self.failover else None
+        self.verdicts.append(
+            _Verdict(part.name, domain_verdict(domain, scenarios, problems), problems)
+        )
+        self.documents += len(domain.get("documents", []))
+        self.servers.update(name_key_of(s.get("server")) for s in domain.get("servers", []))
+
+
+def _summary(summary: _Summary, context: PageContext) -> Element:
     return el(
         "div",
         el("section", el("h2", "Inputs"), _inputs(context), id="inputs"),
-        el("section", el("h2", "Totals"), _totals(model), id="totals"),
-        el("section", el("h2", "Verdict"), _verdicts(model), id="verdicts"),
+        el("section", el("h2", "Totals"), _totals(summary), id="totals"),
+        el("section", el("h2", "Verdict"), _verdicts(summary.verdicts), id="verdicts"),
         class_="summary",
     )
 
@@ -96,7 +164,7 @@ def _size(size: int | None) -> str:
     return f"{scaled:.1f} {units[index]} ({size:,} bytes)"
 
 
-def _inputs(context: PageContext) -> list[HtmlElement]:
+def _inputs(context: PageContext) -> list[Element]:
     when = context.audited_at.isoformat(timespec="seconds")
     rows = [el("tr", el("td", el("code", i.name)), el("td", _size(i.size))) for i in context.inputs]
     parts = [
@@ -121,21 +189,14 @@ def _inputs(context: PageContext) -> list[HtmlElement]:
     return parts
 
 
-def _totals(model: Json) -> HtmlElement:
-    domains = domains_of(model)
-    documents = sum(len(d.get("documents", [])) for d in domains)
-    servers = {name_key_of(s.get("server")) for d in domains for s in d.get("servers", [])}
-    problems = problems_of(model)
-    by_code: dict[str, int] = {}
-    for problem in problems:
-        by_code[str(problem.get("code"))] = by_code.get(str(problem.get("code")), 0) + 1
+def _totals(summary: _Summary) -> Element:
     items = [
-        ("foreign domains", str(len(domains))),
-        ("documents", str(documents)),
-        ("servers", str(len(servers))),
-        ("problems", str(len(problems))),
+        ("foreign domains", str(len(summary.verdicts))),
+        ("documents", str(summary.documents)),
+        ("servers", str(len(summary.servers))),
+        ("problems", str(summary.problems)),
     ]
-    items += [(code, str(count)) for code, count in sorted(by_code.items())]
+    items += [(code, str(count)) for code, count in sorted(summary.by_code.items())]
     return el(
         "dl",
         [(el("dt", name), el("dd", value)) for name, value in items],
@@ -143,21 +204,17 @@ def _totals(model: Json) -> HtmlElement:
     )
 
 
-def _verdicts(model: Json) -> HtmlElement:
-    domains = domains_of(model)
+def _verdicts(domains: Sequence[_Verdict]) -> Element:
     if not domains:
         return el("p", "No Foreign Domain document found.")
-    rows = []
-    for domain in domains:
-        name = domain.get("domain", "")
-        problems = sum(1 for p in problems_of(model) if p.get("domain") == name)
-        rows.append(
-            el(
-                "tr",
-                el("th", link(Ids(name).section(), name), scope="row"),
-                el("td", domain_verdict(model, domain), class_="bad" if problems else "good"),
-            )
+    rows = [
+        el(
+            "tr",
+            el("th", link(Ids(domain.name).section(), domain.name), scope="row"),
+            el("td", domain.verdict, class_="bad" if domain.problems else "good"),
         )
+        for domain in domains
+    ]
     return el(
         "table",
         el("thead", el("tr", el("th", "domain", scope="col"), el("th", "verdict", scope="col"))),
@@ -169,23 +226,22 @@ def _verdicts(model: Json) -> HtmlElement:
 # -- problems and the fix ----------------------------------------------------------------------
 
 
-def _other_problems(model: Json, numbered: list[tuple[int, Json]]) -> HtmlElement | None:
-    known = {d.get("domain") for d in domains_of(model)}
-    other = [(n, p) for n, p in numbered if p.get("domain") not in known]
+def _other_problems(other: list[tuple[int, Json]]) -> Element | None:
+    """The problems of no domain on the page (they link nowhere)."""
     if not other:
         return None
     return el(
         "section",
         el("h2", "Problems of the directory"),
-        problem_list(model, other),
+        problem_list(other),
         id="other-problems",
     )
 
 
-def _fix(model: Json) -> HtmlElement | None:
-    if "fix" not in model:
+def _fix(model: PageModel) -> Element | None:
+    if not model.has_fix:
         return None
-    fix = model["fix"]
+    fix = model.fix
     if not fix:
         return el("section", el("h2", "Fix"), el("p", "Nothing to fix."), id="fix")
     candidates = fix.get("candidates", [])

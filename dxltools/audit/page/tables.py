@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lxml.html import HtmlElement
-
 from dxltools.audit.page.blocks import (
     EVERYONE,
     FAILOVER_PREFIX,
     HIDDEN,
     PRIMARY,
     SEES,
+    Element,
     Ids,
     Json,
     cell_state,
@@ -21,28 +20,31 @@ from dxltools.audit.page.blocks import (
     name_key_of,
     name_list,
     problem_list,
-    scenarios_of,
 )
+from dxltools.audit.page.model import DomainPart
 
 # -- one domain --------------------------------------------------------------------------------
 
 
-def domain_section(model: Json, domain: Json, numbered: list[tuple[int, Json]]) -> HtmlElement:
-    name = domain.get("domain", "")
+def domain_section(part: DomainPart, numbered: list[tuple[int, Json]], failover: bool) -> Element:
+    """One domain's section; `numbered`: its problems with their numbers on the page;
+    `failover`: whether the audit simulated failover."""
+    domain, name = part.domain, part.name
     ids = Ids(name)
-    mine = Numbered([(number, p) for number, p in numbered if p.get("domain") == name])
-    parts: list[HtmlElement] = [
+    mine = Numbered(numbered)
+    scenarios = part.scenarios if failover else None
+    parts: list[Element] = [
         el("h2", "Foreign domain ", el("q", name)),
-        el("p", domain_verdict(model, domain), class_="verdict"),
+        el("p", domain_verdict(domain, scenarios, len(numbered)), class_="verdict"),
         el("h3", "Documents, newest first"),
         _documents(domain, ids, mine),
         el("h3", "Visibility"),
         _legend(),
         el("div", _matrix(domain, ids, mine), class_="scroll"),
     ]
-    if "failover" in model:
-        parts += [el("h3", "Failover", id=ids.failover()), _failover(model, domain, ids)]
-    parts += [el("h3", "Problems"), problem_list(model, mine.all)]
+    if scenarios is not None:
+        parts += [el("h3", "Failover", id=ids.failover()), _failover(domain, scenarios, ids)]
+    parts += [el("h3", "Problems"), problem_list(numbered, part.scenarios)]
     return el("section", parts, id=ids.section(), class_="domain")
 
 
@@ -65,7 +67,7 @@ class Numbered:
         return self._index[field].get(value, [])
 
 
-def _problem_links(mine: Numbered, field: str, value: str) -> HtmlElement | None:
+def _problem_links(mine: Numbered, field: str, value: str) -> Element | None:
     found = mine.about(field, value)
     if not found:
         return None
@@ -76,7 +78,7 @@ def _problem_links(mine: Numbered, field: str, value: str) -> HtmlElement | None
     )
 
 
-def _access_items(items: Sequence[Json]) -> HtmlElement:
+def _access_items(items: Sequence[Json]) -> Element:
     if not items:
         return el("span", "none", class_="muted")
     return el(
@@ -94,13 +96,13 @@ def _access_items(items: Sequence[Json]) -> HtmlElement:
     )
 
 
-def _who(readable_by: Sequence[str]) -> HtmlElement:
+def _who(readable_by: Sequence[str]) -> Element:
     if list(readable_by) == [EVERYONE]:
         return el("span", "everyone (no readers item with a value)", class_="everyone")
     return name_list(readable_by, "nobody")
 
 
-def _documents(domain: Json, ids: Ids, mine: Numbered) -> HtmlElement:
+def _documents(domain: Json, ids: Ids, mine: Numbered) -> Element:
     head = [
         "UNID",
         "coexistence server",
@@ -144,7 +146,7 @@ def _documents(domain: Json, ids: Ids, mine: Numbered) -> HtmlElement:
     )
 
 
-def _legend() -> HtmlElement:
+def _legend() -> Element:
     return el(
         "p",
         "Each cell: ",
@@ -164,7 +166,7 @@ _GLYPH = {PRIMARY: "★", SEES: "✓", HIDDEN: "✗"}
 _CLASS = {PRIMARY: "cell-primary", SEES: "cell-sees", HIDDEN: "cell-hidden"}
 
 
-def _state_mark(state: str) -> HtmlElement:
+def _state_mark(state: str) -> Element:
     return el(
         "span",
         el("span", _GLYPH[state], aria_hidden="true"),
@@ -174,7 +176,7 @@ def _state_mark(state: str) -> HtmlElement:
     )
 
 
-def _matrix(domain: Json, ids: Ids, mine: Numbered) -> HtmlElement:
+def _matrix(domain: Json, ids: Ids, mine: Numbered) -> Element:
     documents = domain.get("documents", [])
     name = domain.get("domain", "")
     header = el(
@@ -205,7 +207,7 @@ def _matrix(domain: Json, ids: Ids, mine: Numbered) -> HtmlElement:
 
 def _matrix_row(
     domain: str, server: Json, documents: Sequence[Json], ids: Ids, mine: Numbered
-) -> HtmlElement:
+) -> Element:
     name = str(server.get("server", ""))
     coexistence = bool(server.get("coexistence"))
     cells = []
@@ -244,8 +246,7 @@ def _matrix_row(
 # -- failover --------------------------------------------------------------------------------
 
 
-def _failover(model: Json, domain: Json, ids: Ids) -> HtmlElement:
-    scenarios = scenarios_of(model, domain.get("domain", ""))
+def _failover(domain: Json, scenarios: Sequence[Json], ids: Ids) -> Element:
     if not scenarios:
         return el("p", "No failover scenario for this domain.", class_="muted")
     servers = [str(s.get("server")) for s in domain.get("servers", [])]
@@ -274,7 +275,7 @@ def _failover(model: Json, domain: Json, ids: Ids) -> HtmlElement:
     )
 
 
-def _ok(ok: bool, good: str, bad: str) -> HtmlElement:
+def _ok(ok: bool, good: str, bad: str) -> Element:
     return el(
         "td",
         el("span", "✓" if ok else "✗", aria_hidden="true"),
@@ -284,7 +285,7 @@ def _ok(ok: bool, good: str, bad: str) -> HtmlElement:
     )
 
 
-def _scenario_row(scenario: Json, servers: Sequence[str], ids: Ids) -> HtmlElement:
+def _scenario_row(scenario: Json, servers: Sequence[str], ids: Ids) -> Element:
     down = [str(name) for name in scenario.get("down", [])]
     routes = {route.get("server"): route for route in scenario.get("routes", [])}
     cells = []
@@ -315,7 +316,7 @@ def _not_answered(failure: str | None) -> str:
     return f"not answered — {failure}" if failure else "not answered"
 
 
-def _route_cell(route: Json, cell_id: str) -> HtmlElement:
+def _route_cell(route: Json, cell_id: str) -> Element:
     mail, free_busy = route.get("mail"), route.get("free_busy")
     failure = route.get("free_busy_failure")
     return el(
