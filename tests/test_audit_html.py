@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from dxltools.audit.collect import audit_bytes
 from dxltools.audit.page import PageContext, PageInput, render_html
+from dxltools.audit.page.blocks import clean
 from dxltools.audit.render import audit_to_json
 from tests.clitools import (
     BTEX_UNIDS,
@@ -564,6 +565,34 @@ def test_characters_xml_cannot_hold_are_shown_escaped() -> None:
     shown = parse(page_of(model)).text_content()
     assert "CN=Bell\\x07/O=Acme" in shown
     assert "a \\x00 b \\xfffe" in shown
+
+
+def _xml_char(char: str) -> bool:
+    """XML 1.0's Char production, written out from the spec."""
+    code = ord(char)
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or code >= 0x10000
+    )
+
+
+def _escaped_by_hand(text_in: str) -> str:
+    return "".join(c if _xml_char(c) else f"\\x{ord(c):02x}" for c in text_in)
+
+
+@given(st.text(st.characters(exclude_categories=()), max_size=40))
+def test_clean_escapes_exactly_what_xml_cannot_hold(text_in: str) -> None:
+    assert clean(text_in) == _escaped_by_hand(text_in)
+
+
+# The edges of XML's ranges, which a draw of any character rarely reaches.
+@pytest.mark.parametrize(
+    "edge", "\x00\x08\t\n\x0b\r\x1f \x7f\ud7ff\ud800\udfff\ue000\ufffd\ufffe\uffff\U00010000"
+)
+def test_clean_at_the_edges_of_what_xml_can_hold(edge: str) -> None:
+    assert clean(f"CN=A{edge}B/O=Acme") == _escaped_by_hand(f"CN=A{edge}B/O=Acme")
 
 
 # -- the command -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -53,6 +54,8 @@ _UNSAFE_ID = re.compile(r"[^A-Za-z0-9]+")
 
 
 def clean(text: str) -> str:
+    if text.isprintable():  # no control, surrogate or non-character: nothing to replace
+        return text
     return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
@@ -73,11 +76,16 @@ def el(tag: str, *children: Child, **attributes: str | None) -> Element:
     Attributes that are None are left out; every string is cleaned, and escaped later
     by the serialiser."""
     attrib = {
-        name.rstrip("_").replace("_", "-"): clean(value)
+        _attribute_name(name): clean(value)
         for name, value in attributes.items()
         if value is not None
     }
     return E(tag, attrib, *flat(children))
+
+
+@functools.cache
+def _attribute_name(keyword: str) -> str:
+    return keyword.rstrip("_").replace("_", "-")
 
 
 def anchor(kind: str, *parts: str) -> str:
