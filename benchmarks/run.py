@@ -295,6 +295,16 @@ def _warm(path: Path) -> None:
             pass
 
 
+def _settle(*inputs: Path) -> None:
+    """Before a timed command: write out what earlier commands left to write, so the
+    kernel's write-back of their output does not land in this command's time (a 1 GB
+    `cp` once measured 2.66 s instead of 0.31 s after that), and read the inputs again,
+    in case the page cache let them go meanwhile."""
+    os.sync()
+    for path in inputs:
+        _warm(path)
+
+
 def _available_memory() -> int | None:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -374,6 +384,7 @@ def bench(
             say(f"{work.label} {tool.name} ({round_}/{rounds})")
             output.unlink(missing_ok=True)
             source = cleaned if tool.after_agent else work.path
+            _settle(source)
             sample = measure(tool.command(source, output), log, settings.timeout)
             if sample.timed_out:
                 result.failure = f"timed out after {settings.timeout:g} s"
@@ -470,6 +481,7 @@ def bench_parallel(
             say(f"-j {jobs} over {files} x {format_size(size)} ({round_}/{rounds})")
             shutil.rmtree(outdir, ignore_errors=True)
             outdir.mkdir()
+            _settle(*sorted(folder.iterdir()))
             sample = measure([*argv, "-j", str(jobs), str(folder)], log, settings.timeout)
             if sample.timed_out:
                 result.failure = f"timed out after {settings.timeout:g} s"
@@ -853,8 +865,9 @@ def markdown(report: Report) -> str:
         "# Benchmark results",
         f"Written by `{report.command}`; do not edit by hand, run it again. Times are the "
         f"median of {report.repeat} run(s) (each size says how many) of each command as a "
-        "child process on the same "
-        "file (warm page cache); peak memory is the largest `ru_maxrss` of the child, from "
+        "child process on the same file (warm page cache: the file is read again, and the "
+        "writes of earlier commands flushed with `sync`, before each run); peak memory is "
+        "the largest `ru_maxrss` of the child, from "
         "`os.wait4`. Ratios are to the lxml parse + serialise baseline and to `cp` on the "
         "same file in the same run. A child's `ru_maxrss` starts at the size of the process "
         "that starts it (`spawn.py`, a bare interpreter), so no figure can be below "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -241,6 +242,28 @@ def test_measure_reports_time_peak_memory_exit_status_and_timeouts(tmp_path: Pat
     assert run.measure([sys.executable, "-c", "raise SystemExit(3)"], log).returncode == 3
     slow = run.measure([sys.executable, "-c", "import time; time.sleep(30)"], log, timeout=0.5)
     assert slow.timed_out and slow.seconds < 10
+
+
+def test_each_timed_command_starts_after_a_sync_and_a_fresh_read_of_its_input(
+    tmp_path: Path, export: tuple[Path, GenerateStats], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, str]] = []
+    monkeypatch.setattr(os, "sync", lambda: events.append(("sync", "")))
+    monkeypatch.setattr(run, "_warm", lambda path: events.append(("read", str(path))))
+
+    def measured(argv: list[str], log: Path, timeout: float | None = None) -> run.Sample:
+        events.append(("run", argv[-1]))
+        return run.Sample(0.1, 2**20, 0)
+
+    monkeypatch.setattr(run, "measure", measured)
+    path, stats = export
+    listed = [run.Tool("a", ("a", "{src}")), run.Tool("b", ("b", "{src}"))]
+    settings = run.Settings(repeat=2, timeout=None, dxltools=Path("dxltools"), servers_group="G")
+    run.bench(run.Workload(stats.size, path, stats), listed, settings, tmp_path, lambda _: None)
+    timed = [at for at, event in enumerate(events) if event[0] == "run"]
+    assert len(timed) == 4
+    for at in timed:
+        assert events[at - 2 : at] == [("sync", ""), ("read", str(path))]
 
 
 def _result(seconds: float, peak: int = 50 * 2**20) -> run.Result:
