@@ -265,6 +265,17 @@ def test_each_timed_command_starts_after_a_sync_and_a_fresh_read_of_its_input(
     for at in timed:
         assert events[at - 2 : at] == [("sync", ""), ("read", str(path))]
 
+    # the -j check: after a sync, every file of the folder is read again
+    events.clear()
+    monkeypatch.setattr(run, "parallel_ceiling", lambda loops: 2.0)
+    run.bench_parallel(tmp_path / "par", 2, 120_000, 7, settings, lambda _: None)
+    folder = next((tmp_path / "par").glob("parallel-*"))
+    files = sorted(str(link) for link in folder.iterdir())
+    timed = [at for at, event in enumerate(events) if event[0] == "run"]
+    assert len(timed) == 2 * settings.parallel_repeat
+    for at in timed:
+        assert events[at - 3 : at] == [("sync", ""), *(("read", name) for name in files)]
+
 
 def _result(seconds: float, peak: int = 50 * 2**20) -> run.Result:
     return run.Result(samples=[run.Sample(seconds, peak, 0)])
