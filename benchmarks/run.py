@@ -289,7 +289,7 @@ def small_export(workdir: Path, seed: int, say: Callable[[str], None]) -> Path:
 
 
 def _warm(path: Path) -> None:
-    # Read once so every tool finds the file in the page cache, the first one included.
+    # Read whole, so the next command finds the file in the page cache.
     with path.open("rb") as stream:
         while stream.read(1 << 24):
             pass
@@ -374,7 +374,6 @@ def bench(
         why = _prepare_after_agent(settings.dxltools, work, settings.servers_group, cleaned, log)
         for tool in (t for t in listed if t.after_agent and why):
             results[tool.name].failure = f"no cleaned export: {why}"
-    _warm(work.path)
     rounds = settings.rounds(work.stats.size)
     for round_ in range(1, rounds + 1):
         for tool in listed:
@@ -469,7 +468,6 @@ def bench_parallel(
             link.unlink()  # left dangling by an earlier run from another folder
         if not link.exists():
             link.symlink_to(work.path)
-        _warm(work.path)
     results = {1: Result(), 2: Result()}
     outdir, log = workdir / "parallel-out", workdir / "stderr.log"
     argv = [str(settings.dxltools), "run", "remove-document-access", "-q", "-o", str(outdir)]
