@@ -184,6 +184,34 @@ def test_the_first_listing_in_the_directory_spells_a_name(parsed: list[Group]) -
     assert domain.documents[0].readable_by == ("CN=admin/O=acme", "CN=Coex1/O=Acme")
 
 
+@pytest.mark.parametrize(
+    ("written", "readable_by"),
+    [
+        # A reference: the bytes lack "admin".
+        ("&#97;dmin/acme", ("CN=admin/O=acme", "CN=Coex1/O=Acme")),
+        ("CN=Admin/O=Acme", ("CN=Admin/O=Acme", "CN=Coex1/O=Acme")),
+        # Kelvin signs, which casefold to "kk".
+        ("\u212a\u212a/acme", ("CN=Coex1/O=Acme", "CN=\u212a\u212a/O=acme")),
+    ],
+)
+def test_a_first_listing_spelt_otherwise_than_with_its_letters_still_counts(
+    written: str, readable_by: tuple[str, ...]
+) -> None:
+    # Sales is never reached and lists the name first, spelt so that a search of its
+    # bytes for the name's letters cannot find it: its spelling must still win.
+    name = "Admin" if "dmin" in written else "KK"
+    data = (
+        PROLOG
+        + group_note("A0000000000000000000000000000001", "Sales", written, "Jo/Acme")
+        + group_note("A0000000000000000000000000000002", "Admins", f"CN={name}/O=Acme")
+        + domain_note("Admins", "CN=Coex1/O=Acme")
+        + "</database>\n"
+    ).encode()
+    report = assert_same_audit([("names.dxl", data)])
+    (domain,) = report.domains
+    assert domain.documents[0].readable_by == readable_by
+
+
 def test_the_groups_a_question_needs_are_parsed_when_asked(parsed: list[Group]) -> None:
     data = (
         PROLOG

@@ -126,7 +126,10 @@ class LazyGroups:
     def __init__(self) -> None:
         self._data = _Blocks()  # the group items of every document, one after another
         self._starts = array("q")  # document -> where its items start in _data
-        self._odd = bytearray()  # document -> 1 if its items hold "&" or a folding letter
+        # document -> 1 if its items may spell a name otherwise than with its letters;
+        # worked out when listed_as first asks (a run's audit never does: it parses a few
+        # groups), for the documents added since.
+        self._odd = bytearray()
         self._contexts: list[_Context] = []
         self._context_of = array("i")  # document -> its context
         self._lines = array("i")  # document -> the line it starts on
@@ -148,13 +151,11 @@ class LazyGroups:
         it starts, for the errors of its parse)."""
         self._new(key, skimmed.names, prolog, source, line)
         self._data.append(skimmed.items)
-        self._odd.append(1 if spelt_otherwise(skimmed.items, prolog.encoding) else 0)
 
     def add_group(self, key: str, group: Group, prolog: Prolog, source: str) -> None:
         """Keep a Group document already parsed under `key`, after the others."""
         document = self._new(key, group.names, prolog, source, 1)
         self._parsed[document] = group
-        self._odd.append(0)
 
     def _new(self, key: str, names: tuple[str, ...], prolog: Prolog, source: str, line: int) -> int:
         self.discard(key)
@@ -239,7 +240,8 @@ class LazyGroups:
     def group(self, document: int) -> Group:
         """The group of a document, parsed from its items when it was skimmed."""
         found = self._parsed.get(document)
-        if found is None and not self._odd[document]:
+        if found is None:
+            # None for "&", markup in a text or anything unusual: then parse them.
             context = self._contexts[self._context_of[document]]
             texts = plain_item_texts(self._items(document), context.prolog.encoding)
             if texts is not None:
@@ -256,6 +258,16 @@ class LazyGroups:
                 raise AssertionError("a skimmed Group document lost its ListName")
             found = attrs.evolve(parsed, unid=self._key(document))
         return found
+
+    def _odd_documents(self) -> Iterator[int]:
+        """The documents whose items may spell a name otherwise than with its letters (a
+        reference, markup in a text, a letter that casefolds to ASCII), so that a search
+        for the name's letters may miss it. (A document parsed when added keeps no items
+        and is among the candidates of listed_as anyway.)"""
+        for document in range(len(self._odd), len(self._starts)):
+            encoding = self._contexts[self._context_of[document]].prolog.encoding
+            self._odd.append(spelt_otherwise(self._items(document), encoding))
+        return (document for document, odd in enumerate(self._odd) if odd)
 
     def _items(self, document: int) -> bytes:
         end = self._starts[document + 1] if document + 1 < len(self._starts) else len(self._data)
@@ -328,7 +340,7 @@ class LazyGroups:
         if needle is None:
             return None
         candidates = {doc for doc in self._parsed if doc not in loaded}
-        candidates.update(doc for doc, odd in enumerate(self._odd) if odd and doc not in loaded)
+        candidates.update(doc for doc in self._odd_documents() if doc not in loaded)
         pattern = re.compile(re.escape(needle.encode("ascii")), re.IGNORECASE)
         for first, block in self._data.blocks():
             for match in pattern.finditer(block):
