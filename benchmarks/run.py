@@ -108,6 +108,11 @@ class Tool:
     def command(self, source: Path, output: Path) -> list[str]:
         return [a.replace("{src}", str(source)).replace("{out}", str(output)) for a in self.argv]
 
+    def inputs(self, source: Path) -> tuple[Path, ...]:
+        """What the command reads: `source` if its arguments name it (``--version``
+        and the run on 10KB read no export of the size measured)."""
+        return (source,) if any("{src}" in argument for argument in self.argv) else ()
+
 
 def dxltools_executable() -> Path:
     """The ``dxltools`` command of the running interpreter's environment."""
@@ -383,7 +388,7 @@ def bench(
             say(f"{work.label} {tool.name} ({round_}/{rounds})")
             output.unlink(missing_ok=True)
             source = cleaned if tool.after_agent else work.path
-            _settle(source)
+            _settle(*tool.inputs(source))
             sample = measure(tool.command(source, output), log, settings.timeout)
             if sample.timed_out:
                 result.failure = f"timed out after {settings.timeout:g} s"

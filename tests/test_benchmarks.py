@@ -257,13 +257,19 @@ def test_each_timed_command_starts_after_a_sync_and_a_fresh_read_of_its_input(
 
     monkeypatch.setattr(run, "measure", measured)
     path, stats = export
-    listed = [run.Tool("a", ("a", "{src}")), run.Tool("b", ("b", "{src}"))]
+    listed = [
+        run.Tool("a", ("a", "{src}")),
+        run.Tool("b", ("b", "--version")),  # reads no export: only the sync
+        run.Tool("c", ("c", "--in={src}")),
+    ]
     settings = run.Settings(repeat=2, timeout=None, dxltools=Path("dxltools"), servers_group="G")
     run.bench(run.Workload(stats.size, path, stats), listed, settings, tmp_path, lambda _: None)
     timed = [at for at, event in enumerate(events) if event[0] == "run"]
-    assert len(timed) == 4
+    assert [events[at][1] for at in timed] == [str(path), "--version", f"--in={path}"] * 2
     for at in timed:
-        assert events[at - 2 : at] == [("sync", ""), ("read", str(path))]
+        reads = [] if events[at][1] == "--version" else [("read", str(path))]
+        assert events[at - 1 - len(reads) : at] == [("sync", ""), *reads]
+        assert events[at - 2 - len(reads)][0] != "read"  # nothing read that is not its own
 
     # the -j check: after a sync, every file of the folder is read again
     events.clear()
