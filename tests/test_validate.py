@@ -305,6 +305,15 @@ STRUCTURE_CASES = [
         id="item-without-value",
     ),
     pytest.param(
+        b"<item name='DomainName'><text>BTEx</text></item>",
+        # An undeclared entity is kept as a node, not an element: the one child is no value.
+        b"<item name='DomainName'>&bogus;</item>",
+        b"<item name='DomainName'>&bogus;",
+        "item-value",
+        "item 'DomainName' must hold exactly one value element, found none",
+        id="item-holding-only-an-entity-reference",
+    ),
+    pytest.param(
         b"<item name='DomainName'><text>BTEx</text>",
         b"<item name='DomainName'><text>BTEx</text><textlist/>",
         b"<item name='DomainName'><text>BTEx</text><textlist/>",
