@@ -266,10 +266,10 @@ def test_each_timed_command_starts_after_a_sync_and_a_fresh_read_of_its_input(
     run.bench(run.Workload(stats.size, path, stats), listed, settings, tmp_path, lambda _: None)
     timed = [at for at, event in enumerate(events) if event[0] == "run"]
     assert [events[at][1] for at in timed] == [str(path), "--version", f"--in={path}"] * 2
-    for at in timed:
+    # Between one command and the next: the sync, then reads of its own input only.
+    for before, at in zip([-1, *timed], timed, strict=False):
         reads = [] if events[at][1] == "--version" else [("read", str(path))]
-        assert events[at - 1 - len(reads) : at] == [("sync", ""), *reads]
-        assert events[at - 2 - len(reads)][0] != "read"  # nothing read that is not its own
+        assert events[before + 1 : at] == [("sync", ""), *reads]
 
     # the -j check: after a sync, every file of the folder is read again
     events.clear()
@@ -279,8 +279,8 @@ def test_each_timed_command_starts_after_a_sync_and_a_fresh_read_of_its_input(
     files = sorted(str(link) for link in folder.iterdir())
     timed = [at for at, event in enumerate(events) if event[0] == "run"]
     assert len(timed) == 2 * settings.parallel_repeat
-    for at in timed:
-        assert events[at - 3 : at] == [("sync", ""), *(("read", name) for name in files)]
+    for before, at in zip([-1, *timed], timed, strict=False):
+        assert events[before + 1 : at] == [("sync", ""), *(("read", name) for name in files)]
 
 
 def _result(seconds: float, peak: int = 50 * 2**20) -> run.Result:
