@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
+from dxltools.records import Record
+
 __all__ = [
     "NameKind",
     "NotesName",
@@ -52,8 +54,8 @@ class NameKind(enum.Enum):
     WILDCARD = "wildcard"
 
 
-@attrs.frozen
-class _Component:
+@attrs.frozen(repr=False)
+class _Component(Record):
     """One ``/``-separated part of a name; ``label`` is None for a bare value."""
 
     label: str | None
@@ -71,8 +73,8 @@ class _Component:
         return self.text
 
 
-@attrs.frozen
-class _Parsed:
+@attrs.frozen(repr=False)
+class _Parsed(Record):
     """A hierarchical name or wildcard split into labelled components."""
 
     components: tuple[_Component, ...]
@@ -289,8 +291,8 @@ def _validate_raw(_instance: object, _attribute: object, raw: str) -> None:
             raise ValueError(f"empty domain suffix in {raw!r}")
 
 
-@attrs.frozen
-class NotesName:
+@attrs.frozen(repr=False)
+class NotesName(Record):
     """One validated readers/authors entry; equality of spelling, see ``same_as``.
 
     Construction rejects blank entries, empty roles (``[]``), empty components or

@@ -16,6 +16,7 @@ from lxml import etree
 from dxltools.dxl.model import Item, ItemFlags, Note, Number, Value
 from dxltools.dxl.parse import local_name, parse_fragment
 from dxltools.names import canonicalize, name_key
+from dxltools.records import Record
 
 __all__ = [
     "EVERYONE",
@@ -50,8 +51,8 @@ def role_key(entry: str) -> str:
 # -- a note's readers and authors items --------------------------------------------------
 
 
-@attrs.frozen
-class AccessItem:
+@attrs.frozen(repr=False)
+class AccessItem(Record):
     """One item that grants access: its name, flags and non-blank entries."""
 
     name: str
@@ -68,8 +69,8 @@ class AccessItem:
         return self.name.casefold() == name.casefold()
 
 
-@attrs.frozen
-class NoteAccess:
+@attrs.frozen(repr=False)
+class NoteAccess(Record):
     """The readers and authors items of a note: what decides who can read it."""
 
     items: tuple[AccessItem, ...]
@@ -112,8 +113,8 @@ class NoteAccess:
 # -- the directory: servers, groups, ACL ------------------------------------------------------
 
 
-@attrs.frozen
-class Group:
+@attrs.frozen(repr=False)
+class Group(Record):
     """A Group document: its names (``ListName`` may hold several), members and type."""
 
     names: tuple[str, ...]
@@ -180,8 +181,8 @@ def server_name_of(note: ItemSource) -> str | None:
     return canonicalize(name) if name else None
 
 
-@attrs.frozen
-class AclEntry:
+@attrs.frozen(repr=False)
+class AclEntry(Record):
     """An ``<aclentry>``: its name, the roles it holds (as written), whether -Default-."""
 
     name: str
@@ -189,8 +190,8 @@ class AclEntry:
     default: bool = False
 
 
-@attrs.frozen
-class Acl:
+@attrs.frozen(repr=False)
+class Acl(Record):
     """A database ACL: the roles it declares and its entries."""
 
     roles: tuple[str, ...] = ()

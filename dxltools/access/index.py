@@ -15,6 +15,7 @@ import attrs
 from dxltools.access.directory import Acl, Group, role_key
 from dxltools.access.stores import GroupStore, remember
 from dxltools.names import NameKind, canonicalize, name_key, name_kind, wildcard_matches
+from dxltools.records import Record
 
 __all__ = ["Directory", "GroupIndex"]
 
@@ -42,8 +43,8 @@ class MoreGroups(Protocol):
         ...
 
 
-@attrs.frozen
-class Directory:
+@attrs.frozen(repr=False)
+class Directory(Record):
     """What the exports say about names: servers, groups and the ACL.
 
     `groups` may be part of the directory's groups, closed under nesting (every group a

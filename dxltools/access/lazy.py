@@ -36,12 +36,13 @@ from dxltools.names import (
     uncached_name_key,
     wildcard_matches,
 )
+from dxltools.records import Record
 
 __all__ = ["LazyGroups", "Reached"]
 
 
-@attrs.frozen
-class _Context:
+@attrs.frozen(repr=False)
+class _Context(Record):
     """Where a document came from: enough to parse its items again."""
 
     prolog: Prolog

@@ -52,6 +52,7 @@ from dxltools.names import (
     name_kind,
     wildcard_matches,
 )
+from dxltools.records import Record
 
 __all__ = [
     "EVERYONE",
@@ -77,8 +78,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class NamesList:
+@attrs.frozen(repr=False)
+class NamesList(Record):
     """What Domino matches entries against for one name: the name, its groups, its roles."""
 
     name: str  # canonical
@@ -87,8 +88,8 @@ class NamesList:
     roles: frozenset[str]  # role keys
 
 
-@attrs.frozen
-class Expansion:
+@attrs.frozen(repr=False)
+class Expansion(Record):
     """What a list of entries reaches downward: names, wildcards, groups and roles."""
 
     names: tuple[str, ...]  # canonical names that are not groups, wildcards or roles

@@ -16,6 +16,7 @@ import attrs
 
 from dxltools.access.directory import Group
 from dxltools.dxl.segments import Prolog, Segment
+from dxltools.records import Record
 
 __all__ = [
     "Skimmed",
@@ -51,8 +52,8 @@ _XML_NAME = re.compile(rb"[A-Za-z_:][-A-Za-z0-9_.:]*")
 _ITEM_END = b"</item>"
 
 
-@attrs.frozen
-class Skimmed:
+@attrs.frozen(repr=False)
+class Skimmed(Record):
     """What the bytes of a Group document say: its UNID, its ``ListName`` values and
     the bytes of the items a group is made of."""
 

@@ -21,12 +21,13 @@ from dxltools.dxl.skim import Interest
 from dxltools.dxl.spelling import may_hold, text_needle
 from dxltools.edit import edits
 from dxltools.edit.changes import ByteChange, Change, Edit, Warn
+from dxltools.records import Record
 
 ParameterValue = str | tuple[str, ...]
 
 
-@attrs.frozen
-class Parameter:
+@attrs.frozen(repr=False)
+class Parameter(Record):
     name: str
     type: str  # "string" or "list"
     description: str
@@ -40,8 +41,8 @@ class Parameter:
         return text
 
 
-@attrs.frozen
-class Condition:
+@attrs.frozen(repr=False)
+class Condition(Record):
     """An item whose text value must equal one of `values` (case-insensitive)."""
 
     item: str
@@ -62,15 +63,15 @@ class Condition:
         )
 
 
-@attrs.frozen
-class Action:
+@attrs.frozen(repr=False)
+class Action(Record):
     name: str
     edit: Edit
     restricts: bool  # sets a readers item: authors items left then widen access
 
 
-@attrs.frozen
-class AuditSpec:
+@attrs.frozen(repr=False)
+class AuditSpec(Record):
     """An agent's `[audit]` table: its result is audited before it is written,
     and refused when a coexistence server could read another server's
     Foreign Domain document."""
@@ -80,8 +81,8 @@ class AuditSpec:
     server_items: tuple[str, ...]
 
 
-@attrs.frozen
-class Agent:
+@attrs.frozen(repr=False)
+class Agent(Record):
     """A loaded agent with its parameter values bound."""
 
     name: str

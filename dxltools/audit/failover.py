@@ -36,6 +36,7 @@ from dxltools.audit.routing import (
     sorted_servers,
 )
 from dxltools.names import name_key
+from dxltools.records import Record
 
 if TYPE_CHECKING:
     from dxltools.audit.views import DomainAudit
@@ -55,8 +56,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class FailoverScenario:
+@attrs.frozen(repr=False)
+class FailoverScenario(Record):
     """One foreign domain with some servers down: the route of every server that is up,
     sorted by name, kept as each server's :class:`RouteShape`."""
 
@@ -100,8 +101,8 @@ class FailoverScenario:
         return next(found, None)
 
 
-@attrs.frozen
-class Failure:
+@attrs.frozen(repr=False)
+class Failure(Record):
     """What a scenario breaks that works with nothing down: the routes of `servers`
     stop at `at`, for the one reason `reason` gives (the routes' own line)."""
 
@@ -112,8 +113,8 @@ class Failure:
     servers: tuple[str, ...]  # whose mail or requests, sorted by name
 
 
-@attrs.frozen
-class DomainFailover:
+@attrs.frozen(repr=False)
+class DomainFailover(Record):
     """The scenarios simulated for one foreign domain."""
 
     domain: str

@@ -22,6 +22,7 @@ from dxltools.audit.views import DOCUMENT_ACCESS_PRESENT, MULTIPLE_VISIBLE, UNRE
 from dxltools.errors import DxlError, MissingParameterError
 from dxltools.fs.files import STDIN_NAME, find_inputs, reads_stdin
 from dxltools.names import name_key
+from dxltools.records import Record
 
 __all__ = [
     "FIXING_AGENT",
@@ -59,8 +60,8 @@ def fixes(problem: Problem) -> bool:
 # -- the candidates ---------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Candidate:
+@attrs.frozen(repr=False)
+class Candidate(Record):
     """A group that qualifies as `servers_group`."""
 
     group: str  # as its Group document writes it
@@ -69,8 +70,8 @@ class Candidate:
     servers_only: bool  # GroupType "Servers only": a readers field may not honour it
 
 
-@attrs.frozen
-class ServersGroupChoice:
+@attrs.frozen(repr=False)
+class ServersGroupChoice(Record):
     """What `servers_group` must hold and must not, and the groups that do, best first."""
 
     must_hold: tuple[str, ...]  # the ordinary servers, canonical, sorted
@@ -225,8 +226,8 @@ def missing_servers_group_hint(
 # -- the fix --------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Fix:
+@attrs.frozen(repr=False)
+class Fix(Record):
     """The problems ``coexistence-readers`` fixes and how to run it on the audited files.
     `parameters` hold `servers_group` only when a candidate was found; `command` is
     None when none was."""

@@ -8,10 +8,11 @@ import attrs
 
 from dxltools.audit.failover import DomainFailover, FailoverScenario, domain_failover
 from dxltools.audit.views import MULTIPLE_VISIBLE, DomainAudit, Problem
+from dxltools.records import Record
 
 
-@attrs.frozen
-class AuditReport:
+@attrs.frozen(repr=False)
+class AuditReport(Record):
     """The audit of a set of exports."""
 
     sources: tuple[str, ...]

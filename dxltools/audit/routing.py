@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from dxltools.names import canonicalize, name_key
+from dxltools.records import Record
 
 if TYPE_CHECKING:
     from dxltools.audit.views import DomainAudit, DomainDocument
@@ -32,8 +33,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Route:
+@attrs.frozen(repr=False)
+class Route(Record):
     """Where the mail and the free/busy requests of one server that is up go."""
 
     server: str
@@ -54,8 +55,8 @@ class Route:
         return self.free_busy is not None
 
 
-@attrs.frozen
-class RouteShape:
+@attrs.frozen(repr=False)
+class RouteShape(Record):
     """A route without the server it starts from: the servers whose routes differ only
     in their own name (most of a directory: no document names them, and they share a
     view) share one, so a scenario costs its distinct routes, not its servers."""
@@ -87,8 +88,8 @@ class RouteKind(enum.Enum):
     FREE_BUSY = "free/busy"
 
 
-@attrs.frozen
-class _Document:
+@attrs.frozen(repr=False)
+class _Document(Record):
     label: str
     mail: str | None  # the mail server (directory spelling), None: names no server
     calendar: str | None
@@ -157,8 +158,8 @@ class Directory:
         return key not in self.named and bool(view)
 
 
-@attrs.frozen
-class ServerOrder:
+@attrs.frozen(repr=False)
+class ServerOrder(Record):
     """A directory's servers as every domain's failover reads them: worked out once for
     all its domains (they share the one tuple of servers, see :meth:`of`)."""
 

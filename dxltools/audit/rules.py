@@ -32,6 +32,7 @@ from dxltools.audit.views import (
 )
 from dxltools.errors import UsageError
 from dxltools.names import name_key
+from dxltools.records import Record
 
 # -- the rules ------------------------------------------------------------------------------------
 
@@ -249,8 +250,8 @@ class Rules:
             )
 
 
-@attrs.frozen
-class _Owned:
+@attrs.frozen(repr=False)
+class _Owned(Record):
     """One domain's documents, newest first, with what each server's view asks of them
     (worked out once per domain, not once per server)."""
 

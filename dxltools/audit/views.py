@@ -11,6 +11,7 @@ import attrs
 from dxltools.access.resolver import EVERYONE, AccessItem, NoteAccess
 from dxltools.dxl.model import DxlDateTime
 from dxltools.names import name_key
+from dxltools.records import Record
 
 # Problem codes, in the order reports list them for one domain.
 DOCUMENT_ACCESS_PRESENT = "document-access-present"
@@ -31,8 +32,8 @@ DOCUMENT_ACCESS = "DocumentAccess"
 # -- what is kept of each input ---------------------------------------------------------------
 
 
-@attrs.frozen
-class DomainDocument:
+@attrs.frozen(repr=False)
+class DomainDocument(Record):
     """What the audit keeps of one Foreign Domain document."""
 
     domain: str  # DomainName as written
@@ -85,8 +86,8 @@ def _joined(parts: tuple[str, ...]) -> str:
     return "".join(parts)
 
 
-@attrs.frozen
-class Problem:
+@attrs.frozen(repr=False)
+class Problem(Record):
     """One finding: a code, a message for people, and what it is about (None where not).
 
     The message may be given in parts: a long part, such as the hundred servers a
@@ -113,8 +114,8 @@ class Problem:
         }
 
 
-@attrs.frozen
-class DocumentAudit:
+@attrs.frozen(repr=False)
+class DocumentAudit(Record):
     """One document of a domain and who can read it (``("*",)``: everyone)."""
 
     document: DomainDocument
@@ -125,8 +126,8 @@ class DocumentAudit:
         return self.readable_by == (EVERYONE,)
 
 
-@attrs.frozen
-class ServerView:
+@attrs.frozen(repr=False)
+class ServerView(Record):
     """What one server sees of one domain, newest first; `primary` is the one it uses."""
 
     server: str
@@ -139,8 +140,8 @@ class ServerView:
         return self.visible[0] if self.visible else None
 
 
-@attrs.frozen
-class ServerViews:
+@attrs.frozen(repr=False)
+class ServerViews(Record):
     """Every server's view of one domain, kept small: servers times domains make
     hundreds of thousands of views in a large directory, most of them alike, so each
     distinct view is kept once and each server holds the number of its own."""
@@ -170,8 +171,8 @@ class ServerViews:
         )
 
 
-@attrs.frozen
-class DomainAudit:
+@attrs.frozen(repr=False)
+class DomainAudit(Record):
     """One foreign domain: its documents, newest first, and every server's view."""
 
     domain: str

@@ -48,12 +48,13 @@ from dxltools.fs.files import (
     reads_stdin,
     skip_reason,
 )
+from dxltools.records import Record
 
 _COMMAND = "dxltools audit"
 
 
-@attrs.frozen
-class AuditOptions:
+@attrs.frozen(repr=False)
+class AuditOptions(Record):
     paths: tuple[str, ...] = ()
     domain: str | None = None
     domain_type: str | None = None  # None: the --after agent's, else ForeignDomain

@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 
 from dxltools.errors import ConfigError
+from dxltools.records import Record
 
 CONFIG_NAME = "dxltools.toml"
 PYPROJECT_NAME = "pyproject.toml"
@@ -39,8 +40,8 @@ _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _AT_END = " (at end of document)"
 
 
-@attrs.frozen
-class Config:
+@attrs.frozen(repr=False)
+class Config(Record):
     """Settings found for a run; every field is empty when no file was found."""
 
     path: Path | None = None

@@ -45,12 +45,13 @@ from dxltools.fs.files import (
 )
 from dxltools.fs.lock import locked
 from dxltools.fs.output import backups_of
+from dxltools.records import Record
 from dxltools.rewrite.diff import unified_diff
 from dxltools.rewrite.stream import RewriteReport
 
 
-@attrs.frozen
-class FileOutcome:
+@attrs.frozen(repr=False)
+class FileOutcome(Record):
     """What processing one input gave: a report, an error, or why it was
     skipped (found by a folder walk, not DXL); plus the bytes meant for stdout
     (the diff, or the DXL in pipe mode)."""
@@ -76,8 +77,8 @@ def _in_memory(write: WriteMode, work: Work, agent: Agent, data: bytes, source: 
     return _Rewritten(result.report, result.data if write.writes_stdout else b"")
 
 
-@attrs.frozen
-class _Rewritten:
+@attrs.frozen(repr=False)
+class _Rewritten(Record):
     report: RewriteReport
     stdout: bytes = b""
     notices: tuple[str, ...] = ()
@@ -130,8 +131,8 @@ def _rewrite(
     return _Rewritten(report, diff, notices)
 
 
-@attrs.frozen
-class Hooks:
+@attrs.frozen(repr=False)
+class Hooks(Record):
     """What a caller is told while one file is processed: bytes read (for a
     progress bar) and the start of a wait for another run's lock."""
 

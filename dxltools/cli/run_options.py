@@ -16,10 +16,11 @@ import attrs
 from dxltools.errors import UsageError
 from dxltools.fs.files import InputFile, reads_stdin
 from dxltools.fs.output import OutputTarget
+from dxltools.records import Record
 
 
-@attrs.frozen
-class WriteMode:
+@attrs.frozen(repr=False)
+class WriteMode(Record):
     """What a run writes: files in place (-i), to -o, nothing (--check), a diff."""
 
     in_place: bool = False
@@ -39,8 +40,8 @@ class WriteMode:
         return not (self.in_place or self.output or self.check or self.diff)
 
 
-@attrs.frozen
-class Work:
+@attrs.frozen(repr=False)
+class Work(Record):
     """How the work is done: in how many processes, waiting or not for
     another run's lock, with a progress bar, the agent's own audit, and how
     strictly the notes passed over are checked."""
@@ -52,8 +53,8 @@ class Work:
     strict: bool = False  # check the notes passed over unread for well-formedness too
 
 
-@attrs.frozen
-class ReportStyle:
+@attrs.frozen(repr=False)
+class ReportStyle(Record):
     """What a run says: a JSON report, only errors (quiet), every change (verbose)."""
 
     json: bool = False
@@ -65,8 +66,8 @@ class ReportStyle:
         return self.json and (write.writes_stdout or write.diff)
 
 
-@attrs.frozen
-class RunOptions:
+@attrs.frozen(repr=False)
+class RunOptions(Record):
     """What `dxltools run` was asked: the agent, the inputs, and the three values above."""
 
     agent: str

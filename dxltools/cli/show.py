@@ -36,11 +36,12 @@ from dxltools.fs.files import (
     reads_stdin,
     skip_reason,
 )
+from dxltools.records import Record
 from dxltools.show.summary import NoteSummary, format_line, show_stream, summary_json
 
 
-@attrs.frozen
-class ShowOptions:
+@attrs.frozen(repr=False)
+class ShowOptions(Record):
     """What the command line asked for."""
 
     paths: tuple[str, ...] = ()

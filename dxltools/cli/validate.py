@@ -14,13 +14,14 @@ import attrs
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
 from dxltools.errors import UsageError
 from dxltools.fs.files import STDIN_NAME, InputFile, find_inputs, read_error, reads_stdin
+from dxltools.records import Record
 from dxltools.validate.check import FileCheck
 from dxltools.validate.dtd import chosen_dtd
 from dxltools.validate.problems import ValidationProblem
 
 
-@attrs.frozen
-class ValidateOptions:
+@attrs.frozen(repr=False)
+class ValidateOptions(Record):
     paths: tuple[str, ...] = ()
     dtd_dir: str | None = None
     dtd: str | None = None  # a DTD file or a release, instead of the DOCTYPE's
@@ -30,8 +31,8 @@ class ValidateOptions:
     quiet: bool = False
 
 
-@attrs.define
-class FileResult:
+@attrs.define(repr=False)
+class FileResult(Record):
     """What validate found in one file. The problems are kept for the JSON report
     only: the text report prints them as they come, so a file with a million
     problems costs no memory."""

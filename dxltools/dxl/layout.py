@@ -11,6 +11,7 @@ import attrs
 from dxltools.dxl.buffer import InputBuffer
 from dxltools.dxl.markup import end_of_element, misc_markup, start_tag
 from dxltools.dxl.tokens import NAME, NAME_RE, TAG_REST_RE
+from dxltools.records import Record
 
 
 class ChildSpan(NamedTuple):
@@ -23,8 +24,8 @@ class ChildSpan(NamedTuple):
     start_tag_end: int
 
 
-@attrs.frozen
-class ElementLayout:
+@attrs.frozen(repr=False)
+class ElementLayout(Record):
     """Where the parts of an element held in memory are: start tag, children, end tag."""
 
     start_tag_end: int

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 import attrs
 
+from dxltools.records import Record
+
 # -- datetimes ------------------------------------------------------------------------
 
 _DATETIME_RE = re.compile(
@@ -24,8 +26,8 @@ _DATETIME_RE = re.compile(
 )
 
 
-@attrs.frozen
-class DxlDateTime:
+@attrs.frozen(repr=False)
+class DxlDateTime(Record):
     """A DXL ``<datetime>``: ``20210328T120508,71+02``, date only, time only or empty.
 
     A zone-less time is read as UTC (Domino always writes the zone on full
@@ -82,41 +84,41 @@ def _zone(text: str | None) -> dt.timezone:
 # -- item values -----------------------------------------------------------------------
 
 
-@attrs.frozen
-class Text:
+@attrs.frozen(repr=False)
+class Text(Record):
     value: str
 
 
-@attrs.frozen
-class TextList:
+@attrs.frozen(repr=False)
+class TextList(Record):
     values: tuple[str, ...]
 
 
-@attrs.frozen
-class Number:
+@attrs.frozen(repr=False)
+class Number(Record):
     value: float
     raw: str
 
 
-@attrs.frozen
-class NumberList:
+@attrs.frozen(repr=False)
+class NumberList(Record):
     values: tuple[Number, ...]
 
 
-@attrs.frozen
-class DateTime:
+@attrs.frozen(repr=False)
+class DateTime(Record):
     value: DxlDateTime
 
 
-@attrs.frozen
-class DateTimeList:
+@attrs.frozen(repr=False)
+class DateTimeList(Record):
     """Datetimes and ranges; a ``<datetimepair>`` is a tuple of two."""
 
     values: tuple[DxlDateTime | tuple[DxlDateTime, DxlDateTime], ...]
 
 
-@attrs.frozen
-class Opaque:
+@attrs.frozen(repr=False)
+class Opaque(Record):
     """Rich text, raw item data, objects, formulas: kept as bytes, never interpreted."""
 
     kind: str
@@ -132,8 +134,8 @@ def _flag(attributes: Mapping[str, str], name: str) -> bool | None:
     return None if value is None else value.strip() == "true"
 
 
-@attrs.frozen
-class ItemFlags:
+@attrs.frozen(repr=False)
+class ItemFlags(Record):
     """An item's boolean attributes. ``summary``/``protected``: None when not written."""
 
     summary: bool | None = None
@@ -169,16 +171,16 @@ class ItemFlags:
         return ", ".join(names) or "no flags"
 
 
-@attrs.frozen
-class Span:
+@attrs.frozen(repr=False)
+class Span(Record):
     """A byte range inside a note's bytes."""
 
     start: int
     end: int
 
 
-@attrs.frozen
-class Item:
+@attrs.frozen(repr=False)
+class Item(Record):
     """One ``<item>``: name, flags, value, and where its bytes are in the note."""
 
     name: str
@@ -205,8 +207,8 @@ def _texts_of(value: Value) -> tuple[str, ...]:
     return ()
 
 
-@attrs.frozen
-class ItemValue:
+@attrs.frozen(repr=False)
+class ItemValue(Record):
     """An item's name and value, read without its place in the file (see
     :func:`read_items`)."""
 
@@ -218,8 +220,8 @@ class ItemValue:
         return _texts_of(self.value)
 
 
-@attrs.frozen
-class NoteItems:
+@attrs.frozen(repr=False)
+class NoteItems(Record):
     """Some items of a note, for a reader that only looks (the audit reads tens
     of thousands of Group documents): parsed by lxml, not split into spans."""
 
@@ -232,8 +234,8 @@ class NoteItems:
         return tuple(item for item in self.items if item.name.casefold() == key)
 
 
-@attrs.frozen
-class Note:
+@attrs.frozen(repr=False)
+class Note(Record):
     """One ``<document>`` or ``<note>``, parsed from its own bytes."""
 
     tag: str

@@ -10,6 +10,8 @@ import enum
 
 import attrs
 
+from dxltools.records import Record
+
 DXL_NAMESPACE = "http://www.lotus.com/dxl"
 NOTE_TAGS = frozenset({"document", "note"})
 # The design elements of the DXL DTD (its %design.elements; entity, the same in
@@ -72,8 +74,8 @@ class SegmentKind(enum.Enum):
     TRAILER = "trailer"  # everything after the root: white space, comments, PIs
 
 
-@attrs.frozen
-class Segment:
+@attrs.frozen(repr=False)
+class Segment(Record):
     """One span of the input: its kind, its bytes, where it starts."""
 
     kind: SegmentKind
@@ -90,8 +92,8 @@ class Segment:
         return self.data[: self.start_tag_end]
 
 
-@attrs.frozen
-class Prolog:
+@attrs.frozen(repr=False)
+class Prolog(Record):
     """What the scanner learnt before the first note: what edits need to know."""
 
     encoding: str  # Python codec name of the file's encoding
@@ -102,8 +104,8 @@ class Prolog:
     root_attributes: dict[str, str]
 
 
-@attrs.frozen
-class PartStart:
+@attrs.frozen(repr=False)
+class PartStart(Record):
     """Where a scanner that reads a part of an input (see :mod:`dxltools.rewrite.parts`)
     begins: a boundary between the root's children, its line and line start,
     and what the first part learnt of the file."""

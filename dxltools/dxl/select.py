@@ -7,10 +7,11 @@ from collections.abc import Callable, Mapping
 import attrs
 
 from dxltools.dxl.skim import Interest
+from dxltools.records import Record
 
 
-@attrs.frozen
-class NoteHead:
+@attrs.frozen(repr=False)
+class NoteHead(Record):
     """What is known of a note before it is parsed: its tag and start-tag attributes."""
 
     tag: str
@@ -20,8 +21,8 @@ class NoteHead:
 Select = Callable[[NoteHead], bool]
 
 
-@attrs.frozen
-class FormSelect:
+@attrs.frozen(repr=False)
+class FormSelect(Record):
     """Notes whose ``form`` attribute is one of `forms` (case-insensitive); notes
     without a ``form`` attribute (raw ``<note>`` exports) too, so that the edit
     can look at their ``Form`` item. No forms: every note.

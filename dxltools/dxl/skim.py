@@ -20,6 +20,7 @@ from dxltools.dxl.tokens import (
     RAW_NOTE_START_RE,
     TAG_REST_RE,
 )
+from dxltools.records import Record
 
 # A start tag skimming may pass over, in parts: attributes other than `form`,
 # each quoted, no '<' (which would end the tag for skimming, not for the walk).
@@ -40,8 +41,8 @@ _TAG_OVERLAP = 64  # a tag cut by the end of a read is searched again from this 
 _STOP_LOOKAHEAD = 80  # bytes after a note's end tag that decide whether skimming stops there
 
 
-@attrs.frozen
-class Interest:
+@attrs.frozen(repr=False)
+class Interest(Record):
     """What a reader needs to see one by one; the rest of the root's children
     may be passed over in SKIPPED segments.
 

@@ -37,6 +37,7 @@ import attrs
 from dxltools.dxl.scan import Scanner
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.errors import DxlSyntaxError
+from dxltools.records import Record
 
 _DOCTYPE_HEAD_RE = re.compile(rb"<!DOCTYPE\s+([^\s>\[]+)\s*(SYSTEM|PUBLIC)?")
 # The XML declaration as XML 1.0 defines it (expat lets a version like '.0' through).
@@ -62,8 +63,8 @@ _GATHER = 1 << 16  # bytes gathered before they are fed to expat in one call
 _STAND_IN_SYSTEM_ID = b"about:dxltools-not-read"
 
 
-@attrs.frozen
-class PartHead:
+@attrs.frozen(repr=False)
+class PartHead(Record):
     """What a checker of a part of a file (:mod:`dxltools.rewrite.parts`) is fed before
     the part's own bytes: the stand-in for the file's DOCTYPE and its root
     start tag, as the first part read them."""

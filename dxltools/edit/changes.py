@@ -11,14 +11,15 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from dxltools.dxl.model import Item, ItemFlags, Note
+from dxltools.records import Record
 
 
 def _preview(values: tuple[str, ...]) -> str:
     return "; ".join(values) if values else "(empty)"
 
 
-@attrs.frozen
-class NewItem:
+@attrs.frozen(repr=False)
+class NewItem(Record):
     """A text or text-list item to write. One value is written as ``<text>``
     unless ``as_list`` says otherwise; several values always as ``<textlist>``."""
 
@@ -34,8 +35,8 @@ class NewItem:
         )
 
 
-@attrs.frozen
-class RemoveItem:
+@attrs.frozen(repr=False)
+class RemoveItem(Record):
     """Remove one item, with the line break that belongs to it."""
 
     item: Item
@@ -45,8 +46,8 @@ class RemoveItem:
         return f"removed {self.item.name} ({self.item.flags.describe()}): {value}"
 
 
-@attrs.frozen
-class ReplaceItem:
+@attrs.frozen(repr=False)
+class ReplaceItem(Record):
     """Write a new item where an existing one stands."""
 
     item: Item
@@ -56,8 +57,8 @@ class ReplaceItem:
         return f"set {self.new.name} ({self.new.flags.describe()}): {_preview(self.new.values)}"
 
 
-@attrs.frozen
-class InsertItem:
+@attrs.frozen(repr=False)
+class InsertItem(Record):
     """Add an item after the note's last item (after its header when it has none)."""
 
     new: NewItem
@@ -66,8 +67,8 @@ class InsertItem:
         return f"added {self.new.name} ({self.new.flags.describe()}): {_preview(self.new.values)}"
 
 
-@attrs.frozen
-class Warn:
+@attrs.frozen(repr=False)
+class Warn(Record):
     """A finding for the report that changes no byte."""
 
     message: str

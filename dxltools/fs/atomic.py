@@ -26,6 +26,7 @@ from typing import IO
 import attrs
 
 from dxltools.errors import WriteError
+from dxltools.records import Record
 
 TEMP_SUFFIX = ".dxltools-tmp"
 # The rewrite of a file that changed under dxltools. Folder walks take *.dxl
@@ -53,8 +54,8 @@ class TemporaryOutput:
         return path
 
 
-@attrs.frozen
-class FileStamp:
+@attrs.frozen(repr=False)
+class FileStamp(Record):
     """What tells two versions of a file apart without reading them."""
 
     size: int
@@ -78,8 +79,8 @@ class FileStamp:
         return found
 
 
-@attrs.frozen
-class Watched:
+@attrs.frozen(repr=False)
+class Watched(Record):
     """A file that must still be as it was read when the target is replaced."""
 
     path: Path

@@ -18,6 +18,7 @@ import attrs
 
 from dxltools.errors import DxlError, NotDxlError, ReadError
 from dxltools.fs.atomic import KEPT_SUFFIX, TEMP_SUFFIX
+from dxltools.records import Record
 
 DEFAULT_INCLUDE = ("*.dxl", "*.xml")
 STDIN = "-"  # the path argument that means standard input
@@ -25,8 +26,8 @@ STDIN_NAME = "<stdin>"  # how reports and errors name standard input
 _SEPARATORS = re.compile(r"[\\/]+")
 
 
-@attrs.frozen
-class InputFile:
+@attrs.frozen(repr=False)
+class InputFile(Record):
     """A file to process, and its path relative to the argument it came from
     (what `-o FOLDER` recreates); `walked`: found by walking a folder (not
     named on the command line)."""

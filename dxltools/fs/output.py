@@ -11,10 +11,11 @@ import attrs
 from dxltools.errors import WriteError
 from dxltools.fs.atomic import numbered_backups
 from dxltools.fs.files import InputFile
+from dxltools.records import Record
 
 
-@attrs.frozen
-class OutputTarget:
+@attrs.frozen(repr=False)
+class OutputTarget(Record):
     """Where ``-o`` writes: one file, or a folder (`folder`) that recreates the
     inputs' relative paths. `given`: the path as it was given, for messages."""
 

@@ -10,10 +10,11 @@ from typing import IO
 import attrs
 
 from dxltools.errors import VerifyError
+from dxltools.records import Record
 
 
-@attrs.frozen
-class Written:
+@attrs.frozen(repr=False)
+class Written(Record):
     """The size and CRC-32 of a run of bytes written (a file, or a part of one)."""
 
     size: int

@@ -38,6 +38,7 @@ from dxltools.dxl.wellformed import PartHead
 from dxltools.edit.changes import Edit
 from dxltools.errors import DxlError
 from dxltools.fs.atomic import TemporaryOutput
+from dxltools.records import Record
 from dxltools.rewrite.digest import DigestingWriter, Written
 from dxltools.rewrite.stream import RewriteReport, rewrite_part
 from dxltools.rewrite.taps import Observers
@@ -48,21 +49,21 @@ _CUT_WINDOW = 1 << 20  # how far past an even cut a note start is looked for
 _BLOCK = 1 << 20
 
 
-@attrs.frozen
-class PartsOutcome:
+@attrs.frozen(repr=False)
+class PartsOutcome(Record):
     report: RewriteReport
     written: tuple[Written, ...]  # in file order, as the temporary file holds them
 
 
-@attrs.frozen
-class _PartResult:
+@attrs.frozen(repr=False)
+class _PartResult(Record):
     report: RewriteReport
     written: Written
     states: tuple[object, ...]
 
 
-@attrs.frozen
-class _Job:
+@attrs.frozen(repr=False)
+class _Job(Record):
     """What every part's process is given (inherited through fork, not pickled)."""
 
     path: Path

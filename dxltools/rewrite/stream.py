@@ -26,6 +26,7 @@ from dxltools.edit.changes import ByteChange, Edit, Warn
 from dxltools.edit.splice import splice
 from dxltools.edit.verify import verify_note
 from dxltools.errors import DxlError
+from dxltools.records import Record
 from dxltools.rewrite.taps import Tap
 
 
@@ -35,8 +36,8 @@ class Sink(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
 
-@attrs.frozen
-class NoteReport:
+@attrs.frozen(repr=False)
+class NoteReport(Record):
     """What happened to one note: the changes made and the warnings found."""
 
     unid: str | None
@@ -51,8 +52,8 @@ class NoteReport:
         return bool(self.changes)
 
 
-@attrs.frozen
-class RewriteReport:
+@attrs.frozen(repr=False)
+class RewriteReport(Record):
     """What a rewrite of one input did."""
 
     source: str
@@ -67,8 +68,8 @@ class RewriteReport:
         return sum(note.changed for note in self.notes)
 
 
-@attrs.frozen
-class RewriteResult:
+@attrs.frozen(repr=False)
+class RewriteResult(Record):
     """The new bytes of an in-memory rewrite and its report."""
 
     data: bytes = attrs.field(repr=False)

@@ -16,6 +16,7 @@ import attrs
 from dxltools.dxl.model import Note
 from dxltools.dxl.segments import Prolog, Segment
 from dxltools.dxl.skim import Interest
+from dxltools.records import Record
 
 
 class Tap(Protocol):
@@ -50,8 +51,8 @@ class PartTap(Tap, PartState, Protocol):
     that part's output, and what they learnt is absorbed in file order."""
 
 
-@attrs.frozen
-class Observers:
+@attrs.frozen(repr=False)
+class Observers(Record):
     """What watches the rewrite of one file (:func:`dxltools.rewrite.file.rewrite_file`).
 
     `tap` sees the output as it is written; it is a :class:`PartState` too, so

@@ -50,6 +50,7 @@ from dxltools.dxl.select import NoteHead, by_form
 from dxltools.dxl.skim import Interest
 from dxltools.dxl.tokens import parse_attributes
 from dxltools.dxl.wellformed import Checker, checked_segments
+from dxltools.records import Record
 
 VALUE_SEPARATOR = "; "
 
@@ -62,16 +63,16 @@ FIELD_ITEMS: tuple[tuple[str, str], ...] = (
 )
 
 
-@attrs.frozen
-class ItemSummary:
+@attrs.frozen(repr=False)
+class ItemSummary(Record):
     """A readers or authors item: its name as written and its values as stored."""
 
     name: str
     values: tuple[str, ...]
 
 
-@attrs.frozen
-class NoteSummary:
+@attrs.frozen(repr=False)
+class NoteSummary(Record):
     """What `show` tells about one note."""
 
     source: str

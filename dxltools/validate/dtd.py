@@ -19,6 +19,7 @@ from lxml import etree
 from dxltools.dxl.scan import Scanner
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.errors import DxlError, UsageError
+from dxltools.records import Record
 from dxltools.validate.problems import CheckStopped, ValidationProblem, scan_problem
 
 DTD_SUBFOLDER = "xmlschemas"  # admins point at the Notes program folder or at this one
@@ -98,8 +99,8 @@ class DtdResolver(etree.Resolver):
 # -- how a file starts: root and DOCTYPE ------------------------------------------------
 
 
-@attrs.frozen
-class FileHead:
+@attrs.frozen(repr=False)
+class FileHead(Record):
     """What the splitter read before the root: the segments and what they say."""
 
     segments: tuple[Segment, ...]

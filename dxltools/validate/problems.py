@@ -7,6 +7,7 @@ from typing import Literal
 import attrs
 
 from dxltools.errors import DxlError, NotDxlError, UnsupportedInputError
+from dxltools.records import Record
 
 # Problems after which the rest of the file cannot be checked (exit status 2).
 FATAL_CODES = frozenset({"not-well-formed", "not-dxl", "unsupported", "dtd-unusable"})
@@ -14,8 +15,8 @@ FATAL_CODES = frozenset({"not-well-formed", "not-dxl", "unsupported", "dtd-unusa
 Severity = Literal["error", "note"]
 
 
-@attrs.frozen
-class ValidationProblem:
+@attrs.frozen(repr=False)
+class ValidationProblem(Record):
     """One finding in one file. ``column`` is 1-based, or 0 when only the line is known."""
 
     source: str

@@ -14,6 +14,8 @@ import attrs
 from lxml import etree
 from lxml.builder import E
 
+from dxltools.records import Record
+
 EVERYONE = "*"  # readable_by of an unrestricted document
 PRIMARY, SEES, HIDDEN = "primary", "sees", "does not see"
 FAILOVER_PREFIX = "failover-"
@@ -27,16 +29,16 @@ Child: TypeAlias = "str | Element | Iterable[Child] | None"
 Json: TypeAlias = Mapping[str, Any]
 
 
-@attrs.frozen
-class PageInput:
+@attrs.frozen(repr=False)
+class PageInput(Record):
     """One input of the audit as the page names it: its name and size in bytes."""
 
     name: str
     size: int | None = None
 
 
-@attrs.frozen
-class PageContext:
+@attrs.frozen(repr=False)
+class PageContext(Record):
     """What the page says besides the JSON: the inputs, when, and the what-if agent."""
 
     inputs: tuple[PageInput, ...]

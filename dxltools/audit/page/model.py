@@ -15,10 +15,11 @@ from dxltools.audit.page.blocks import Json
 from dxltools.audit.render import domain_json, scenario_json
 from dxltools.audit.report import AuditReport
 from dxltools.audit.views import Problem
+from dxltools.records import Record
 
 
-@attrs.frozen
-class DomainPart:
+@attrs.frozen(repr=False)
+class DomainPart(Record):
     """One foreign domain's JSON and its failover scenarios."""
 
     domain: Json
@@ -29,8 +30,8 @@ class DomainPart:
         return self.domain.get("domain", "")  # type: ignore[no-any-return]
 
 
-@attrs.frozen
-class PageModel:
+@attrs.frozen(repr=False)
+class PageModel(Record):
     """The audit as the page reads it. `failover`: whether failover was simulated (the
     page then shows it); `fix`: the ``fix`` key of the JSON, when it has one."""
 

@@ -40,6 +40,7 @@ from dxltools.audit.page.blocks import (
 from dxltools.audit.page.model import DomainPart, PageModel, model_of_json
 from dxltools.audit.page.style import STYLE
 from dxltools.audit.page.tables import domain_section
+from dxltools.records import Record
 
 # -- the page ----------------------------------------------------------------------------------
 
@@ -98,8 +99,8 @@ def write_html(model: PageModel, context: PageContext, out: IO[bytes]) -> None:
                 )
 
 
-@attrs.frozen
-class _Verdict:
+@attrs.frozen(repr=False)
+class _Verdict(Record):
     """What the top of the page says of one domain."""
 
     name: str

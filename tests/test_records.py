@@ -1,0 +1,95 @@
+"""Every attrs class of dxltools shares :class:`dxltools.records.Record`'s ``__repr__``
+(attrs would compile one per class at import, issue 15's start-up), and that one reads
+exactly as attrs' own: the same classes built both ways print the same text."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from typing import Any, cast
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+import dxltools
+from dxltools.records import Record
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.binary(max_size=8)
+)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.tuples(inner, inner) | st.lists(inner, max_size=3)
+)
+
+
+def _hex(value: object) -> str:
+    return f"<{value!r:.4}>"
+
+
+def _samples(shared: bool) -> tuple[type[Any], type[Any]]:
+    """A class with every kind of field a repr treats differently, and one that holds
+    it, built with attrs' own ``__repr__`` or with :class:`Record`'s."""
+    decorate: Callable[[type[Any]], type[Any]] = (
+        attrs.frozen(repr=False) if shared else attrs.frozen
+    )
+    base: tuple[type, ...] = (Record,) if shared else ()
+
+    class Inner(*base):  # type: ignore[misc]
+        plain: object
+        hidden: object = attrs.field(repr=False)
+        custom: object = attrs.field(repr=_hex)
+
+    class Outer(*base):  # type: ignore[misc]
+        inner: object
+        rest: object = ()
+        late: object = attrs.field(init=False, default="fixed")
+
+    return decorate(Inner), decorate(Outer)
+
+
+@given(_VALUES, _VALUES, _VALUES, _VALUES)
+def test_repr_reads_as_attrs_own(
+    plain: object, hidden: object, custom: object, rest: object
+) -> None:
+    (inner, outer), (own_inner, own_outer) = _samples(shared=True), _samples(shared=False)
+    assert _shares_the_repr(outer) and not _shares_the_repr(own_outer)
+    shared = outer(inner(plain, hidden, custom), rest)
+    own = own_outer(own_inner(plain, hidden, custom), rest)
+    assert repr(shared) == repr(own)
+
+
+def test_a_hidden_field_stays_hidden() -> None:
+    from dxltools.rewrite.stream import RewriteReport, RewriteResult
+
+    report = RewriteReport("in.dxl", False, (), 0, 0)
+    assert repr(RewriteResult(b"secret bytes", report)) == (
+        "RewriteResult(report=RewriteReport(source='in.dxl', changed=False, notes=(), "
+        "notes_seen=0, notes_parsed=0, warnings=()))"
+    )
+
+
+def _shares_the_repr(cls: type[Any]) -> bool:
+    return cast(object, cls.__repr__) is Record.__repr__
+
+
+def _attrs_classes() -> list[type[Any]]:
+    found = []
+    for info in pkgutil.walk_packages(dxltools.__path__, "dxltools."):
+        if info.name == "dxltools.__main__":
+            continue  # running it is the command
+        module = importlib.import_module(info.name)
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and attrs.has(value) and value.__module__ == info.name
+        ]
+    return found
+
+
+def test_every_attrs_class_shares_the_repr() -> None:
+    classes = _attrs_classes()
+    assert len(classes) > 90  # every module was walked
+    own = [cls.__qualname__ for cls in classes if not _shares_the_repr(cls)]
+    assert own == [], "declare them @attrs.frozen(repr=False) and inherit Record"
