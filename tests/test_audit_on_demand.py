@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate
@@ -494,6 +494,8 @@ _ITEMS = st.lists(
 
 
 @given(_ITEMS)
+# A name that only casefolds to a wanted one (long s): rare among the generated lists.
+@example("<item name='Member\u017f'><text>a</text></item>")
 def test_kept_items_read_without_the_parser_read_as_the_parser_does(items: str) -> None:
     # Whatever the bytes, plain_item_texts either declines or reads what the parser
     # reads (by lowercased ASCII name, stripped), and declines whatever it refuses.

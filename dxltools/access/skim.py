@@ -10,6 +10,7 @@ caller parses the note instead.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
@@ -150,19 +151,12 @@ def plain_item_texts(data: bytes, encoding: str) -> dict[bytes, list[str]] | Non
         match = _ITEM.match(data, at)
         if match is None:
             return None
-        attributes = _ATTRIBUTE.findall(match.group(1))
-        names = [name for name, _, _ in attributes]
-        if len(set(names)) != len(names) or not all(map(_XML_NAME.fullmatch, names)):
-            return None
-        values = [single or double for _, single, double in attributes]
-        if any(b"<" in value for value in values):
-            return None
-        name = dict(zip(names, values, strict=True)).get(b"name")
-        if name is None or not name.isascii():
+        name = _item_name(match.group(1))
+        if name is None:
             return None
         if match.group(2):  # <item .../>: a parser refuses an item without a value
             return None
-        found = texts.setdefault(name.lower(), [])
+        found = texts.setdefault(name, [])
         end = data.find(_ITEM_END, match.end())
         if end < 0 or _TEXTS_VALUE.fullmatch(data, match.end(), end) is None:
             return None
@@ -170,6 +164,27 @@ def plain_item_texts(data: bytes, encoding: str) -> dict[bytes, list[str]] | Non
         found += (text.decode(encoding).strip() for text in read)
         at = end + len(_ITEM_END)
     return texts
+
+
+@functools.lru_cache(maxsize=256)
+def _item_name(attributes: bytes) -> bytes | None:
+    """The lowercased name of an item whose start tag holds `attributes`; None when a
+    parser could read the tag otherwise. Kept for the last few start tags: the same
+    ones repeat in every Group document (``<item name='Members' names='true'>``),
+    and reading them again was a third of a pass over the groups (issue 15)."""
+    pairs: list[tuple[bytes, bytes, bytes]] = _ATTRIBUTE.findall(attributes)
+    names = [name for name, _, _ in pairs]
+    values = [single or double for _, single, double in pairs]
+    name = dict(zip(names, values, strict=True)).get(b"name")
+    if (
+        name is None
+        or not name.isascii()
+        or len(set(names)) != len(names)
+        or not all(map(_XML_NAME.fullmatch, names))
+        or any(b"<" in value for value in values)
+    ):
+        return None
+    return name.lower()
 
 
 def group_of_texts(texts: dict[bytes, list[str]], unid: str) -> Group | None:
