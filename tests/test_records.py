@@ -24,7 +24,7 @@ _VALUES = st.recursive(
 )
 
 
-def _hex(value: object) -> str:
+def _abridged(value: object) -> str:  # a field's own repr
     return f"<{value!r:.4}>"
 
 
@@ -39,7 +39,7 @@ def _samples(shared: bool) -> tuple[type[Any], type[Any]]:
     class Inner(*base):  # type: ignore[misc]
         plain: object
         hidden: object = attrs.field(repr=False)
-        custom: object = attrs.field(repr=_hex)
+        custom: object = attrs.field(repr=_abridged)
 
     class Outer(*base):  # type: ignore[misc]
         inner: object
