@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import cast
 
 import attrs
+from attrs import NOTHING
 
 __all__ = ["Record"]
 
@@ -27,7 +28,8 @@ class Record:
         for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(self))):
             if field.repr is False:
                 continue
-            value = getattr(self, field.name)
+            # As attrs does: a field __init__ does not set may be unset still.
+            value = getattr(self, field.name) if field.init else getattr(self, field.name, NOTHING)
             text = field.repr(value) if callable(field.repr) else repr(value)
             shown.append(f"{field.name}={text}")
         return f"{type(self).__qualname__.rsplit('>.', 1)[-1]}({', '.join(shown)})"

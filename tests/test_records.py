@@ -60,6 +60,18 @@ def test_repr_reads_as_attrs_own(
     assert repr(shared) == repr(own)
 
 
+def test_a_field_init_does_not_set_may_be_unset_still() -> None:
+    # As attrs' own repr reads it, in what a traceback shows of a half-built object.
+    (_, outer), (_, own_outer) = _samples(shared=True), _samples(shared=False)
+    shown = []
+    for cls in (outer, own_outer):
+        half_built = object.__new__(cls)
+        object.__setattr__(half_built, "inner", 1)
+        object.__setattr__(half_built, "rest", ())
+        shown.append(repr(half_built))
+    assert shown[0] == shown[1] == "Outer(inner=1, rest=(), late=NOTHING)"
+
+
 def test_a_hidden_field_stays_hidden() -> None:
     from dxltools.rewrite.stream import RewriteReport, RewriteResult
 
