@@ -49,22 +49,24 @@ def _samples(shared: bool) -> tuple[type[Any], type[Any]]:
     return decorate(Inner), decorate(Outer)
 
 
+# Built once: the same four classes serve every generated example.
+(SHARED_INNER, SHARED_OUTER), (OWN_INNER, OWN_OUTER) = _samples(True), _samples(False)
+
+
 @given(_VALUES, _VALUES, _VALUES, _VALUES)
 def test_repr_reads_as_attrs_own(
     plain: object, hidden: object, custom: object, rest: object
 ) -> None:
-    (inner, outer), (own_inner, own_outer) = _samples(shared=True), _samples(shared=False)
-    assert _shares_the_repr(outer) and not _shares_the_repr(own_outer)
-    shared = outer(inner(plain, hidden, custom), rest)
-    own = own_outer(own_inner(plain, hidden, custom), rest)
+    assert _shares_the_repr(SHARED_OUTER) and not _shares_the_repr(OWN_OUTER)
+    shared = SHARED_OUTER(SHARED_INNER(plain, hidden, custom), rest)
+    own = OWN_OUTER(OWN_INNER(plain, hidden, custom), rest)
     assert repr(shared) == repr(own)
 
 
 def test_a_field_init_does_not_set_may_be_unset_still() -> None:
     # As attrs' own repr reads it, in what a traceback shows of a half-built object.
-    (_, outer), (_, own_outer) = _samples(shared=True), _samples(shared=False)
     shown = []
-    for cls in (outer, own_outer):
+    for cls in (SHARED_OUTER, OWN_OUTER):
         half_built = object.__new__(cls)
         object.__setattr__(half_built, "inner", 1)
         object.__setattr__(half_built, "rest", ())
