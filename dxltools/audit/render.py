@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dxltools.access.resolver import AccessItem
 from dxltools.audit.failover import DomainFailover, FailoverScenario, RouteShape, verdict
+from dxltools.audit.json_text import indented_json
 from dxltools.audit.report import AuditReport
 from dxltools.audit.views import DomainAudit, DomainDocument
 from dxltools.dxl.model import DxlDateTime
@@ -46,8 +46,7 @@ def write_audit_json(
     for number, (key, items) in enumerate(_lists(report)):
         _write_list(out, key, items, first=number == 0)
     for key, value in (extra or {}).items():
-        text = textwrap.indent(json.dumps(value, indent=2), "  ").lstrip()
-        out.write(f",\n  {json.dumps(key)}: {text}")
+        out.write(f",\n  {json.dumps(key)}: {indented_json(value, 1)}")
     out.write("\n}\n")
 
 
@@ -59,7 +58,7 @@ def _write_list(
     out.write(f"{'' if first else ','}\n  {json.dumps(key)}: [")
     separator = "\n"
     for item in items:
-        out.write(separator + textwrap.indent(json.dumps(item, indent=2), "    "))
+        out.write(separator + "    " + indented_json(item, 2))
         separator = ",\n"
     out.write("]" if separator == "\n" else "\n  ]")
 
