@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from dxltools.audit.page.blocks import (
@@ -20,6 +21,7 @@ from dxltools.audit.page.blocks import (
     name_key_of,
     name_list,
     problem_list,
+    stamped,
 )
 from dxltools.audit.page.model import DomainPart
 
@@ -167,6 +169,11 @@ _CLASS = {PRIMARY: "cell-primary", SEES: "cell-sees", HIDDEN: "cell-hidden"}
 
 
 def _state_mark(state: str) -> Element:
+    return stamped(_state_mark_template(state))
+
+
+@functools.cache
+def _state_mark_template(state: str) -> Element:
     return el(
         "span",
         el("span", _GLYPH[state], aria_hidden="true"),
@@ -217,15 +224,11 @@ def _matrix_row(
         own = name_key_of(document.get("coexistence_server")) == name_key_of(name)
         label = f"{name}: {state} {domain} document {unid}" + (" (its own)" if own else "")
         cells.append(
-            el(
-                "td",
-                _state_mark(state),
-                el("span", "own", class_="own-mark") if own else None,
-                class_=f"cell {_CLASS[state]}" + (" own" if own else ""),
+            stamped(
+                _matrix_cell_template(state, own),
                 id=ids.cell(name, unid),
                 title=label,
                 aria_label=label,
-                data_state=state,
             )
         )
     return el(
@@ -240,6 +243,21 @@ def _matrix_row(
         cells,
         id=ids.server(name),
         class_="coexistence" if coexistence else None,
+    )
+
+
+@functools.cache
+def _matrix_cell_template(state: str, own: bool) -> Element:
+    """A cell of the matrix, its id and labels blank (:func:`stamped` fills them)."""
+    return el(
+        "td",
+        _state_mark(state),  # a copy: an element put in another moves there
+        el("span", "own", class_="own-mark") if own else None,
+        class_=f"cell {_CLASS[state]}" + (" own" if own else ""),
+        id="",
+        title="",
+        aria_label="",
+        data_state=state,
     )
 
 
@@ -317,8 +335,17 @@ def _not_answered(failure: str | None) -> str:
 
 
 def _route_cell(route: Json, cell_id: str) -> Element:
-    mail, free_busy = route.get("mail"), route.get("free_busy")
-    failure = route.get("free_busy_failure")
+    shape = _route_template(
+        route.get("mail"), route.get("free_busy"), route.get("free_busy_failure")
+    )
+    return stamped(shape, id=cell_id)
+
+
+# A domain's routes go to its few coexistence servers: a table of thousands of cells
+# holds a few dozen shapes.
+@functools.lru_cache(maxsize=256)
+def _route_template(mail: str | None, free_busy: str | None, failure: str | None) -> Element:
+    """A route cell, its id blank (:func:`stamped` fills it)."""
     return el(
         "td",
         el(
@@ -337,6 +364,6 @@ def _route_cell(route: Json, cell_id: str) -> Element:
             else el("strong", _not_answered(failure), class_="route-free-busy"),
             class_="good" if free_busy else "bad",
         ),
-        id=cell_id,
+        id="",
         class_="route",
     )
