@@ -10,13 +10,18 @@ Import from a test module as ``from tests.shared import FIXTURES, requires_share
 from __future__ import annotations
 
 import functools
+import importlib
 import os
+import pkgutil
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from _pytest.mark import ParameterSet
 from lxml import etree
+
+import dxltools
 
 ROOT: Path = Path(__file__).resolve().parents[1]
 # DXLTOOLS_SHARED points elsewhere, for runs from a copy of the tree (`make mutation`).
@@ -138,3 +143,13 @@ def is_dtd_valid(data: bytes) -> bool | None:
     if dtd is None:
         return None
     return not dtd_errors(data, dtd)
+
+
+def package_modules() -> list[ModuleType]:
+    """Every module of the dxltools package, subpackages' included, imported; not
+    ``__main__``, whose import runs the command."""
+    return [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(dxltools.__path__, "dxltools.")
+        if info.name != "dxltools.__main__"
+    ]

@@ -7,10 +7,8 @@ the code under test.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import pkgutil
 import subprocess
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from tests.clitools import (
 from tests.clitools import (
     dxltools as dxltools_run,
 )
+from tests.shared import package_modules
 
 SETTINGS = '[agents.coexistence-readers]\nservers_group = "AcmeMailServers"\n'
 COEX_NO_SET = ("run", "coexistence-readers")
@@ -364,13 +363,12 @@ def test_the_command_uses_the_library_function(
 
 
 def test_every_error_class_is_importable_from_dxltools() -> None:
-    found = set()
-    for module in pkgutil.iter_modules(dxltools.__path__, "dxltools."):
-        if module.name.endswith("__main__"):
-            continue
-        for value in vars(importlib.import_module(module.name)).values():
-            if isinstance(value, type) and issubclass(value, DxlError):
-                found.add(value)
+    found = {
+        value
+        for module in package_modules()
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, DxlError)
+    }
     assert {"AgentError", "AuditRefusal", "ConfigError", "LockError"} <= {c.__name__ for c in found}
     for error_class in found:
         assert getattr(dxltools, error_class.__name__) is error_class, error_class

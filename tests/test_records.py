@@ -4,8 +4,6 @@ exactly as attrs' own: the same classes built both ways print the same text."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -13,8 +11,8 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dxltools
 from dxltools.records import Record
+from tests.shared import package_modules
 
 _SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.binary(max_size=8)
@@ -89,17 +87,12 @@ def _shares_the_repr(cls: type[Any]) -> bool:
 
 
 def _attrs_classes() -> list[type[Any]]:
-    found = []
-    for info in pkgutil.walk_packages(dxltools.__path__, "dxltools."):
-        if info.name == "dxltools.__main__":
-            continue  # running it is the command
-        module = importlib.import_module(info.name)
-        found += [
-            value
-            for value in vars(module).values()
-            if isinstance(value, type) and attrs.has(value) and value.__module__ == info.name
-        ]
-    return found
+    return [
+        value
+        for module in package_modules()
+        for value in vars(module).values()
+        if isinstance(value, type) and attrs.has(value) and value.__module__ == module.__name__
+    ]
 
 
 def test_every_attrs_class_shares_the_repr() -> None:
