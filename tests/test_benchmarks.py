@@ -283,6 +283,41 @@ def test_each_timed_command_starts_after_a_sync_and_a_fresh_read_of_its_input(
         assert events[before + 1 : at] == [("sync", ""), *(("read", name) for name in files)]
 
 
+def test_a_tool_with_min_rounds_runs_that_often_whatever_the_repeat(
+    tmp_path: Path, export: tuple[Path, GenerateStats], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr(os, "sync", lambda: None)
+    monkeypatch.setattr(run, "_warm", lambda path: None)
+
+    def measured(argv: list[str], log: Path, timeout: float | None = None) -> run.Sample:
+        ran.append(argv[0])
+        return run.Sample(0.1, 2**20, 0)
+
+    monkeypatch.setattr(run, "measure", measured)
+    path, stats = export
+    listed = [
+        run.Tool("base", ("base", "{src}"), min_rounds=3),
+        run.Tool("tool", ("tool", "{src}")),
+    ]
+    settings = run.Settings(repeat=1, timeout=None, dxltools=Path("dxltools"), servers_group="G")
+    work = run.Workload(stats.size, path, stats)
+    results = run.bench(work, listed, settings, tmp_path, lambda _: None)
+    assert ran == ["base", "tool", "base", "base"]
+    assert run._runs(results) == "1 run(s) of each command (`base`: 3)"
+    # More rounds than the minimum: the minimum adds nothing.
+    ran.clear()
+    five = run.Settings(repeat=5, timeout=None, dxltools=Path("dxltools"), servers_group="G")
+    results = run.bench(work, listed, five, tmp_path, lambda _: None)
+    assert ran == ["base", "tool"] * 5
+    assert run._runs(results) == "5 run(s) of each command"
+
+
+def test_cp_runs_at_least_three_times() -> None:
+    (cp,) = [tool for tool in run.tools(Path("dxltools"), None, "G") if tool.name == run.CP]
+    assert cp.min_rounds == 3
+
+
 def _result(seconds: float, peak: int = 50 * 2**20) -> run.Result:
     return run.Result(samples=[run.Sample(seconds, peak, 0)])
 
