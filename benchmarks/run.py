@@ -74,6 +74,12 @@ VALIDATE = "validate"
 VALIDATE_DTD = "validate --dtd-dir"
 XMLLINT = "xmllint --noout --valid"  # libxml2's own validator, same file, same DTD
 STARTUP_RUN = "run on 10KB"  # start-up of a real run: what a small export costs
+# --strict also feeds the notes passed over unread to expat: what that adds to each
+# command, against the same command without it (no target; README says what it costs).
+STRICT_REMOVE = "run remove-document-access --strict"
+STRICT_SHOW_DOMAIN = "show --form Domain --strict"
+STRICT_AUDIT = "audit --strict"
+STRICT_PAIRS = ((STRICT_REMOVE, REMOVE), (STRICT_SHOW_DOMAIN, SHOW_DOMAIN), (STRICT_AUDIT, AUDIT))
 SMALL_SIZE = 10_000
 STARTUP_NAMES = (STARTUP, STARTUP_RUN)
 
@@ -137,6 +143,10 @@ def tools(
         Tool(TREE, (python, baselines, "parse-serialise", "{src}", "{out}"), dxltools=False),
         Tool(STREAM, (python, baselines, "iterparse-edit", "{src}", "{out}"), dxltools=False),
         Tool(REMOVE, (exe, "run", "remove-document-access", "-q", "-o", "{out}", "{src}")),
+        Tool(
+            STRICT_REMOVE,
+            (exe, "run", "remove-document-access", "-q", "--strict", "-o", "{out}", "{src}"),
+        ),
         Tool(COEX, (exe, "run", "coexistence-readers", "-q", *coex, "-o", "{out}", "{src}")),
         Tool(
             REMOVE_J2,
@@ -152,9 +162,11 @@ def tools(
         listed.append(Tool(STARTUP_RUN, (exe, "run", "remove-document-access", "-q", str(small))))
     listed += [
         Tool(SHOW_DOMAIN, (exe, "show", "{src}", "--form", "Domain")),
+        Tool(STRICT_SHOW_DOMAIN, (exe, "show", "{src}", "--form", "Domain", "--strict")),
         Tool(SHOW, (exe, "show", "{src}")),
         # audit exits 1 when it finds problems: a raw export has DocumentAccess everywhere
         Tool(AUDIT, (exe, "audit", "{src}"), ok=frozenset({0, 1})),
+        Tool(STRICT_AUDIT, (exe, "audit", "--strict", "{src}"), ok=frozenset({0, 1})),
         # the nightly check of a cleaned export: every readers item resolved
         Tool(AUDIT_AFTER, (exe, "audit", "{src}"), ok=frozenset({0, 1}), after_agent=True),
         # what a scheduled job reads: a domain, a problem, a scenario at a time
@@ -799,6 +811,37 @@ def linearity_table(rows: Sequence[Linearity]) -> str:
     return _table(header, body)
 
 
+def strict_table(workloads: Mapping[int, Workload], results: Results) -> str:
+    """What ``--strict`` adds to each command it was timed with, size by size: the
+    same command without it, on the same file in the same run, is the baseline."""
+    rows = []
+    for size in sorted(results):
+        for strict, plain in STRICT_PAIRS:
+            with_it, without = results[size].get(strict), results[size].get(plain)
+            if with_it is None or without is None:
+                continue
+            label = workloads[size].label if size in workloads else format_size(size)
+            if not (with_it.ok and without.ok):
+                why = with_it.skipped or with_it.failure or without.skipped or without.failure
+                rows.append([label, f"`{plain}`", why or "-", "", "", ""])
+                continue
+            added = with_it.median - without.median
+            rows.append(
+                [
+                    label,
+                    f"`{plain}`",
+                    f"{without.median:.3f}",
+                    f"{with_it.median:.3f}",
+                    f"{added:+.3f}",
+                    f"{with_it.median / without.median:.2f}",
+                ]
+            )
+    if not rows:
+        return "Not measured."
+    header = ["size", "command", "median s", "with `--strict` s", "added s", "x without"]
+    return _table(header, rows)
+
+
 def machine() -> dict[str, str]:
     cpu = platform.processor() or "unknown"
     try:
@@ -910,6 +953,13 @@ def markdown(report: Report) -> str:
         ]
     rows, note = linearity(report.results)
     parts += ["## Linearity", f"Sizes: {note}.", linearity_table(rows)]
+    parts += [
+        "## What `--strict` costs",
+        "`--strict` checks the notes a command passes over unread for well-formedness "
+        "too, in the same pass (their bytes go to expat). Each row sets a command with it "
+        "against the same command without it, on the same file in the same run.",
+        strict_table(report.workloads, report.results),
+    ]
     parts += ["## -j 2 against -j 1", _parallel_text(report.parallel)]
     parts += ["## Time against size"]
     parts.append(f"![time against size]({report.plot})" if report.plotted else f"{report.plot}")

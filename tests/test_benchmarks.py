@@ -322,6 +322,39 @@ def _result(seconds: float, peak: int = 50 * 2**20) -> run.Result:
     return run.Result(samples=[run.Sample(seconds, peak, 0)])
 
 
+def test_each_strict_command_is_its_plain_command_with_strict_added() -> None:
+    tools = {t.name: t for t in run.tools(Path("dxltools"), None, "G")}
+    for strict, plain in run.STRICT_PAIRS:
+        added = Counter(tools[strict].argv)
+        added.subtract(tools[plain].argv)
+        assert +added == Counter({"--strict": 1}), strict
+        assert tools[strict].ok == tools[plain].ok
+
+
+def test_strict_table_sets_each_command_against_itself_without_strict(
+    export: tuple[Path, GenerateStats],
+) -> None:
+    mb = 10**6
+    work = run.Workload(10 * mb, export[0], export[1])
+    results = {
+        10 * mb: {
+            run.REMOVE: _result(2.0),
+            run.STRICT_REMOVE: _result(3.5),
+            run.AUDIT: _result(4.0),
+            run.STRICT_AUDIT: run.Result(failure="timed out after 600 s"),
+            run.SHOW_DOMAIN: _result(1.25),  # timed without --strict only: no row
+        },
+        20 * mb: {run.STRICT_REMOVE: _result(7.0)},  # with --strict only: no row either
+    }
+    rows = run.strict_table({10 * mb: work}, results).splitlines()[2:]
+    label = work.label
+    assert rows == [
+        f"| {label} | `run remove-document-access` | 2.000 | 3.500 | +1.500 | 1.75 |",
+        f"| {label} | `audit` | timed out after 600 s |  |  |  |",
+    ]
+    assert run.strict_table({}, {}) == "Not measured."
+
+
 def test_targets_are_computed_from_the_measurements() -> None:
     gb, mb = 10**9, 10**6
     times = {10 * mb: 1.0, 100 * mb: 1.0, 200 * mb: 2.0, gb: 10.0}  # 10MB is 10x too slow
@@ -378,10 +411,15 @@ def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
     arguments += ["--output-dir", str(tmp_path / "out"), "--no-profile"]
     assert run.main(arguments) == 0
     text = (tmp_path / "out" / "RESULTS.md").read_text("utf-8")
-    for heading in ("## Machine", "## Targets", "## 120KB", "## 240KB", "## Linearity"):
+    headings = ("## Machine", "## Targets", "## 120KB", "## 240KB", "## Linearity")
+    for heading in (*headings, "## What `--strict` costs"):
         assert heading in text
     for name in (run.CP, run.TREE, run.STREAM, run.REMOVE, run.COEX, run.AUDIT, run.VALIDATE):
         assert f"| `{name}` | " in text
+    for strict, _ in run.STRICT_PAIRS:
+        assert f"| `{strict}` | " in text
+    strict_section = text.split("## What `--strict` costs")[1].split("\n## ")[0]
+    assert strict_section.count("| 120KB | `") == len(run.STRICT_PAIRS)
     targets = text.split("## Targets")[1].split("\n## ")[0]
     verdict_rows = [
         row for row in targets.splitlines() if row.startswith("| `") or "time within" in row
