@@ -420,22 +420,64 @@ def bench(
     return results
 
 
+# A bare Python loop: the machine's pace, and what two processes gain side by side.
+_BUSY = "n = 0\nwhile n < {loops}:\n    n += 1\n"
+
+
+@attrs.frozen
+class Pace:
+    """How fast the machine ran Python around one size's runs, in nanoseconds per
+    iteration of a bare loop (:func:`python_pace`): before the first run, after the last."""
+
+    before: float
+    after: float
+
+
+def python_pace(loops: int = 2_000_000, tries: int = 3) -> float:
+    """Nanoseconds per iteration of a bare Python loop in a fresh interpreter (timed
+    inside it, so start-up does not count), the median of `tries`. This machine is
+    shared and its speed moves between runs by more than a change does: this says by
+    how much, so that sizes, and runs on other days, can be read against each other."""
+    code = (
+        "import time\nstart = time.perf_counter()\n"
+        + _BUSY.format(loops=loops)
+        + "print(time.perf_counter() - start)\n"
+    )
+    seconds = [
+        float(
+            subprocess.run(
+                [sys.executable, "-I", "-S", "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(tries)
+    ]
+    return statistics.median(seconds) / loops * 1e9
+
+
 def bench_sizes(
     workloads: Mapping[int, Workload],
     listed: Sequence[Tool],
     settings: Settings,
     scratch: Path,
     say: Callable[[str], None],
-) -> dict[int, dict[str, Result]]:
-    """Every size, smallest first; a command that timed out is not run on bigger files."""
+    pace: Callable[[], float] = python_pace,
+) -> tuple[dict[int, dict[str, Result]], dict[int, Pace]]:
+    """Every size, smallest first; a command that timed out is not run on bigger files.
+    Also the machine's pace (`pace`, ns per loop iteration) before and after each size."""
     results: dict[int, dict[str, Result]] = {}
+    paces: dict[int, Pace] = {}
     skip: dict[str, str] = {}
     for size in sorted(workloads):
+        before = pace()
         results[size] = bench(workloads[size], listed, settings, scratch, say, skip)
+        paces[size] = Pace(before, pace())
         for name, result in results[size].items():
             if result.failure and result.failure.startswith("timed out") and name not in skip:
                 skip[name] = f"skipped: {result.failure} at {workloads[size].label}"
-    return results
+    return results, paces
 
 
 @attrs.frozen
@@ -451,9 +493,6 @@ class Parallel:
         if not (self.jobs_1.ok and self.jobs_2.ok):
             return None
         return self.jobs_1.median / self.jobs_2.median
-
-
-_BUSY = "n = 0\nwhile n < {loops}:\n    n += 1\n"
 
 
 def parallel_ceiling(loops: int) -> float:
@@ -907,6 +946,7 @@ class Report:
     plotted: bool
     profiles: dict[str, str]
     floor: int = 0  # the peak memory `true` shows: what every child inherits at fork
+    paces: dict[int, Pace] = attrs.Factory(dict)  # size -> the machine's pace around it
 
 
 def _runs(results: Mapping[str, Result]) -> str:
@@ -948,7 +988,7 @@ def markdown(report: Report) -> str:
             f"## {work.label}",
             f"{stats.size:,} bytes, {stats.documents:,} documents, {foreign:,} of them "
             f"Foreign Domain documents ({stats.foreign_share:.1%}). Median of "
-            f"{_runs(report.results[size])}.",
+            f"{_runs(report.results[size])}.{_pace_text(report.paces.get(size))}",
             results_table(work, report.results[size], report.floor),
         ]
     rows, note = linearity(report.results)
@@ -974,6 +1014,16 @@ def markdown(report: Report) -> str:
             )
             parts += [f"`{name}`, {how}:", f"```\n{text}\n```"]
     return "\n\n".join(parts) + "\n"
+
+
+def _pace_text(pace: Pace | None) -> str:
+    if pace is None:
+        return ""
+    return (
+        f" A bare Python loop took {pace.before:.1f} ns an iteration before this size's "
+        f"runs and {pace.after:.1f} ns after them (how fast the shared machine ran Python: "
+        "read the sizes, and other runs, against each other with it)."
+    )
 
 
 def _parallel_text(parallel: Parallel | None) -> str:
@@ -1213,7 +1263,7 @@ def measure_all(options: Options, say: Callable[[str], None]) -> Report:
     workloads = {s: workload(options.workdir, s, options.seed, say) for s in options.sizes}
     scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=options.workdir))
     try:
-        results = bench_sizes(workloads, listed, options.settings, scratch, say)
+        results, paces = bench_sizes(workloads, listed, options.settings, scratch, say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     parallel = None
@@ -1242,6 +1292,7 @@ def measure_all(options: Options, say: Callable[[str], None]) -> Report:
         plotted=False,
         profiles=profiles(options, listed, workloads, results, found),
         floor=floor.peak,
+        paces=paces,
     )
 
 

@@ -10,6 +10,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -313,6 +314,54 @@ def test_a_tool_with_min_rounds_runs_that_often_whatever_the_repeat(
     assert run._runs(results) == "5 run(s) of each command"
 
 
+def test_python_pace_is_the_median_of_the_loop_times_per_iteration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    printed = iter(["0.5\n", "0.1\n", "0.3\n"])
+    codes: list[str] = []
+
+    def child(argv: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        codes.append(argv[-1])
+        return subprocess.CompletedProcess(argv, 0, next(printed), "")
+
+    monkeypatch.setattr(subprocess, "run", child)
+    # median 0.3 s over 1,000 iterations: 300 us an iteration
+    assert run.python_pace(loops=1_000, tries=3) == pytest.approx(300_000)
+    assert len(codes) == 3 and all("while n < 1000:" in code for code in codes)
+
+
+def test_python_pace_times_a_real_loop() -> None:
+    assert 0 < run.python_pace(loops=20_000, tries=1) < 10_000
+
+
+def test_the_pace_is_taken_before_and_after_each_size(
+    tmp_path: Path, export: tuple[Path, GenerateStats], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(os, "sync", lambda: None)
+    monkeypatch.setattr(run, "_warm", lambda path: None)
+
+    def measured(argv: list[str], log: Path, timeout: float | None = None) -> run.Sample:
+        events.append("run")
+        return run.Sample(0.1, 2**20, 0)
+
+    paces = iter([10.0, 20.0, 30.0, 40.0])
+
+    def pace() -> float:
+        events.append("pace")
+        return next(paces)
+
+    monkeypatch.setattr(run, "measure", measured)
+    path, stats = export
+    settings = run.Settings(repeat=2, timeout=None, dxltools=Path("dxltools"), servers_group="G")
+    workloads = {size: run.Workload(size, path, stats) for size in (2000, 1000)}
+    listed = [run.Tool("tool", ("tool", "{src}"))]
+    results, found = run.bench_sizes(workloads, listed, settings, tmp_path, lambda _: None, pace)
+    assert events == ["pace", "run", "run", "pace"] * 2
+    assert found == {1000: run.Pace(10.0, 20.0), 2000: run.Pace(30.0, 40.0)}
+    assert sorted(results) == [1000, 2000]
+
+
 def test_cp_runs_at_least_three_times() -> None:
     (cp,) = [tool for tool in run.tools(Path("dxltools"), None, "G") if tool.name == run.CP]
     assert cp.min_rounds == 3
@@ -418,6 +467,9 @@ def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
         assert f"| `{name}` | " in text
     for strict, _ in run.STRICT_PAIRS:
         assert f"| `{strict}` | " in text
+    for size in ("120KB", "240KB"):
+        section = text.split(f"## {size}")[1].split("\n## ")[0]
+        assert re.search(r"A bare Python loop took \d+\.\d ns an iteration before", section)
     strict_section = text.split("## What `--strict` costs")[1].split("\n## ")[0]
     assert strict_section.count("| 120KB | `") == len(run.STRICT_PAIRS)
     targets = text.split("## Targets")[1].split("\n## ")[0]
