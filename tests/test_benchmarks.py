@@ -284,18 +284,25 @@ def test_each_timed_command_starts_after_a_sync_and_a_fresh_read_of_its_input(
         assert events[before + 1 : at] == [("sync", ""), *(("read", name) for name in files)]
 
 
-def test_a_tool_with_min_rounds_runs_that_often_whatever_the_repeat(
-    tmp_path: Path, export: tuple[Path, GenerateStats], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ran: list[str] = []
+@pytest.fixture
+def timed(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The commands the benchmark asks `measure` to time, in order; none is run, and
+    nothing is synced or read."""
+    commands: list[list[str]] = []
     monkeypatch.setattr(os, "sync", lambda: None)
     monkeypatch.setattr(run, "_warm", lambda path: None)
 
     def measured(argv: list[str], log: Path, timeout: float | None = None) -> run.Sample:
-        ran.append(argv[0])
+        commands.append(list(argv))
         return run.Sample(0.1, 2**20, 0)
 
     monkeypatch.setattr(run, "measure", measured)
+    return commands
+
+
+def test_a_tool_with_min_rounds_runs_that_often_whatever_the_repeat(
+    tmp_path: Path, export: tuple[Path, GenerateStats], timed: list[list[str]]
+) -> None:
     path, stats = export
     listed = [
         run.Tool("base", ("base", "{src}"), min_rounds=3),
@@ -304,13 +311,13 @@ def test_a_tool_with_min_rounds_runs_that_often_whatever_the_repeat(
     settings = run.Settings(repeat=1, timeout=None, dxltools=Path("dxltools"), servers_group="G")
     work = run.Workload(stats.size, path, stats)
     results = run.bench(work, listed, settings, tmp_path, lambda _: None)
-    assert ran == ["base", "tool", "base", "base"]
+    assert [argv[0] for argv in timed] == ["base", "tool", "base", "base"]
     assert run._runs(results) == "1 run(s) of each command (`base`: 3)"
     # More rounds than the minimum: the minimum adds nothing.
-    ran.clear()
+    timed.clear()
     five = run.Settings(repeat=5, timeout=None, dxltools=Path("dxltools"), servers_group="G")
     results = run.bench(work, listed, five, tmp_path, lambda _: None)
-    assert ran == ["base", "tool"] * 5
+    assert [argv[0] for argv in timed] == ["base", "tool"] * 5
     assert run._runs(results) == "5 run(s) of each command"
 
 
@@ -335,29 +342,20 @@ def test_python_pace_times_a_real_loop() -> None:
 
 
 def test_the_pace_is_taken_before_and_after_each_size(
-    tmp_path: Path, export: tuple[Path, GenerateStats], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, export: tuple[Path, GenerateStats], timed: list[list[str]]
 ) -> None:
-    events: list[str] = []
-    monkeypatch.setattr(os, "sync", lambda: None)
-    monkeypatch.setattr(run, "_warm", lambda path: None)
-
-    def measured(argv: list[str], log: Path, timeout: float | None = None) -> run.Sample:
-        events.append("run")
-        return run.Sample(0.1, 2**20, 0)
-
     paces = iter([10.0, 20.0, 30.0, 40.0])
 
     def pace() -> float:
-        events.append("pace")
+        timed.append(["pace"])
         return next(paces)
 
-    monkeypatch.setattr(run, "measure", measured)
     path, stats = export
     settings = run.Settings(repeat=2, timeout=None, dxltools=Path("dxltools"), servers_group="G")
     workloads = {size: run.Workload(size, path, stats) for size in (2000, 1000)}
     listed = [run.Tool("tool", ("tool", "{src}"))]
     results, found = run.bench_sizes(workloads, listed, settings, tmp_path, lambda _: None, pace)
-    assert events == ["pace", "run", "run", "pace"] * 2
+    assert [argv[0] for argv in timed] == ["pace", "tool", "tool", "pace"] * 2
     assert found == {1000: run.Pace(10.0, 20.0), 2000: run.Pace(30.0, 40.0)}
     assert sorted(results) == [1000, 2000]
 
