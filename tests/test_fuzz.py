@@ -293,17 +293,27 @@ _NOTE_TAG = re.compile(
 _ANY_FORM = re.compile(rb"\sform\s*=")
 _DOMAIN_FORM = re.compile(rb"""\sform\s*=\s*(['"])domain\1""", re.IGNORECASE)
 UNREAD_BY = "remove-document-access"  # reads the notes of form Domain and those naming no form
+# What may spell its DomainType, ForeignDomain: the word in any case, or a reference.
+_MAY_SPELL_FOREIGN = re.compile(rb"foreigndomain|&", re.IGNORECASE)
 
 
-def _unread(start_tag: bytes) -> bool:
-    return bool(_ANY_FORM.search(start_tag)) and not _DOMAIN_FORM.search(start_tag)
+def _unread(start_tag: bytes, note: bytes) -> bool:
+    """Whether remove-document-access may pass the note over unread: its start tag names
+    a form other than Domain, or its bytes cannot hold ForeignDomain (README: an agent
+    parses only the notes whose bytes may hold its conditions' values). The second is
+    wider than the agent's own test, which also reads a note with markup inside a text
+    or a letter that casefolds to ASCII: so no note it passes over is taken as read."""
+    if _ANY_FORM.search(start_tag) and not _DOMAIN_FORM.search(start_tag):
+        return True
+    return _MAY_SPELL_FOREIGN.search(note) is None
 
 
 def unread_emptied(data: bytes) -> bytes:
-    """`data` with every outermost note remove-document-access passes over
-    unread (its start tag, up to its first '>', names a form other than
-    Domain) replaced by an empty element: from its start tag to the end tag
-    that closes it, counting notes nested in it."""
+    """`data` with every outermost note remove-document-access may pass over
+    unread (`_unread`: its start tag, up to its first '>', names a form other
+    than Domain, or its bytes cannot hold ForeignDomain) replaced by an empty
+    element: from its start tag to the end tag that closes it, counting notes
+    nested in it."""
     kept: list[bytes] = []
     depth, opened, start_tag, copied_to, past = 0, 0, b"", 0, 0
     for tag in _NOTE_TAG.finditer(data):
@@ -316,11 +326,11 @@ def unread_emptied(data: bytes) -> bytes:
             if depth == 0:
                 continue
             depth -= 1
-            if depth == 0 and _unread(start_tag):
+            if depth == 0 and _unread(start_tag, data[opened : close + 1]):
                 kept += [data[copied_to:opened], b"<document/>"]
                 copied_to = past = close + 1
         elif data[close - 1 : close] == b"/":  # an empty note
-            if depth == 0 and _unread(data[tag.start() : close]):
+            if depth == 0 and _unread(data[tag.start() : close], data[tag.start() : close + 1]):
                 kept += [data[copied_to : tag.start()], b"<document/>"]
                 copied_to = past = close + 1
         else:
@@ -373,6 +383,9 @@ def check_everything(mutated: Mutant, read_size: int) -> None:
 @example(mutated=mutant("foreign-domain-single.dxl", ("delete", 15, 16, 0)), read_size=1)
 # A Person document's form attribute without its first quote: inside a note passed over.
 @example(mutated=mutant("names.dxl", ("delete", 17173, 17174, 0)), read_size=1)
+# A Domain document cut from its noteinfo to the middle of "&amp;", its DomainType with
+# it: no ForeignDomain left, so the run passes the damaged note over unread by its bytes.
+@example(mutated=mutant("foreign-domains.dxl", ("delete", 2559, 3159, 0)), read_size=1)
 @given(mutated=mutants("fixtures"), read_size=st.integers(1, 64))
 def test_mutated_fixtures(mutated: Mutant, read_size: int) -> None:
     check_everything(mutated, read_size)
@@ -405,13 +418,15 @@ def test_the_sources_pass_unmutated(kind: str) -> None:
 
 def test_the_oracle_empties_only_the_notes_passed_over() -> None:
     data = (
-        b"<database><document form='Person'><a></document>"
-        b'<document form="DOMAIN"><b/></document><document><c/></document>'
-        b"<note class='document' form='Group'/></database>"
+        b"<database><document form='Person'><a>ForeignDomain</document>"
+        b'<document form="DOMAIN"><b>foreigndomain</b></document><document><c/>&#70;</document>'
+        b"<note class='document' form='Group'/><document form='Domain'><d></document>"
+        b"<document><e>ForeignDomain</e></document><document><f/></document></database>"
     )
     assert unread_emptied(data) == (
-        b'<database><document/><document form="DOMAIN"><b/></document>'
-        b"<document><c/></document><document/></database>"
+        b'<database><document/><document form="DOMAIN"><b>foreigndomain</b></document>'
+        b"<document><c/>&#70;</document><document/><document/>"
+        b"<document><e>ForeignDomain</e></document><document/></database>"
     )
     assert not well_formed(data) and well_formed(unread_emptied(data))
     nested = b"<document form='X'><?xml x?><document form='Y'></document><a></document>"
