@@ -8,11 +8,12 @@ the network and never expands entities.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
-from lxml import etree
 
 from dxltools.dxl.layout import ElementLayout, element_layout
 from dxltools.dxl.model import (
@@ -35,24 +36,37 @@ from dxltools.dxl.model import (
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.errors import DxlSyntaxError, UnsupportedInputError
 
+if TYPE_CHECKING:
+    from lxml import etree
+
 _WRAPPER = "dxltools-note"
 
 # -- parsing ---------------------------------------------------------------------------
 
-# The one parser configuration for note-sized fragments: no DTD, no network,
-# no entity expansion. (collect_ids=False is left out on purpose: it makes
-# libxml2 load an external DTD even with load_dtd=False.) huge_tree lifts
-# libxml2's 10 MB cap on one text node, which attachments and pictures in real
-# exports pass (validate.py parses with it too); nesting stays capped at 2048
-# levels, and with no DTD in a note's bytes there is no entity to expand.
-SAFE_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    remove_blank_text=False,
-    huge_tree=True,
-)
+
+@functools.cache
+def safe_parser() -> etree.XMLParser:
+    """The one parser configuration for note-sized fragments: no DTD, no network,
+    no entity expansion. (collect_ids=False is left out on purpose: it makes
+    libxml2 load an external DTD even with load_dtd=False.) huge_tree lifts
+    libxml2's 10 MB cap on one text node, which attachments and pictures in real
+    exports pass (validate.py parses with it too); nesting stays capped at 2048
+    levels, and with no DTD in a note's bytes there is no entity to expand.
+
+    lxml is imported here, when the first note is parsed: a run that parses none
+    (no note of the form it selects) does not load it at all."""
+    from lxml import etree
+
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_blank_text=False,
+        huge_tree=True,
+    )
+
+
 # libxml2 words a limit as advice to its own callers ("use XML_PARSE_HUGE").
 _PARSER_ADVICE_RE = re.compile(r",?\s*(?:use|try) XML_PARSE_HUGE(?: option)?")
 _MAX_CODE_POINT = 0x10FFFF
@@ -174,15 +188,18 @@ def parse_fragment(
     source: str = "<input>",
 ) -> etree._Element:
     """Parse the bytes of top-level elements of an export (a note, the ACL) with
-    :data:`SAFE_PARSER`, inside a wrapper element that declares the root's
+    :func:`safe_parser`, inside a wrapper element that declares the root's
     namespace; returns the wrapper. A file's encoding is read by Python's codecs
     (see :func:`_as_utf8`), and an lxml error becomes a one-line
     :class:`DxlSyntaxError` naming the line in the file."""
     utf8 = _as_utf8(data, encoding, line, source)
     xmlns = f" xmlns='{namespace}'" if namespace else ""
     head = f"<?xml version='1.0' encoding='utf-8'?><{_WRAPPER}{xmlns}>".encode("ascii")
+    parser = safe_parser()
+    from lxml import etree  # loaded by safe_parser(): a lookup in sys.modules
+
     try:
-        return etree.fromstring(head + utf8 + f"</{_WRAPPER}>".encode("ascii"), SAFE_PARSER)
+        return etree.fromstring(head + utf8 + f"</{_WRAPPER}>".encode("ascii"), parser)
     except etree.XMLSyntaxError as error:
         error_line = line + max(error.lineno or 1, 1) - 1
         reason = _parser_reason(error)
