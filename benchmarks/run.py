@@ -859,7 +859,7 @@ def strict_table(workloads: Mapping[int, Workload], results: Results) -> str:
             with_it, without = results[size].get(strict), results[size].get(plain)
             if with_it is None or without is None:
                 continue
-            label = workloads[size].label if size in workloads else format_size(size)
+            label = workloads[size].label
             if not (with_it.ok and without.ok):
                 why = with_it.skipped or with_it.failure or without.skipped or without.failure
                 rows.append([label, f"`{plain}`", why or "-", "", "", ""])
