@@ -58,6 +58,9 @@ PLOT = "time-vs-size.png"
 CP = "cp"
 TREE = "lxml parse+serialise"
 STREAM = "lxml iterparse edit"
+# The floor the issue names for the `cp` targets: the file read through Python, `<document`
+# counted (baselines.read_count). Not a target: what any Python tool pays at least.
+FLOOR = "Python read + count"
 REMOVE = "run remove-document-access"
 COEX = "run coexistence-readers"
 REMOVE_J2 = "run remove-document-access -j 2"  # one file, two processes (dxltools.rewrite.parts)
@@ -142,6 +145,12 @@ def tools(
         Tool(CP, ("cp", "{src}", "{out}"), dxltools=False, min_rounds=3),
         Tool(TREE, (python, baselines, "parse-serialise", "{src}", "{out}"), dxltools=False),
         Tool(STREAM, (python, baselines, "iterparse-edit", "{src}", "{out}"), dxltools=False),
+        Tool(
+            FLOOR,
+            (python, baselines, "read-count", "{src}", "{out}"),
+            dxltools=False,
+            min_rounds=3,
+        ),
         Tool(REMOVE, (exe, "run", "remove-document-access", "-q", "-o", "{out}", "{src}")),
         Tool(
             STRICT_REMOVE,
@@ -711,11 +720,15 @@ def _net_deviation(results: Results, sizes: Sequence[int], name: str) -> float |
     return max(abs(net[s] / net[sizes[-1]] - 1) for s in sizes)
 
 
+# Baselines, and start-up (which does not grow with the file), are not judged for linearity.
+_NOT_LINEAR = (CP, TREE, STREAM, FLOOR, STARTUP, STARTUP_RUN, XMLLINT)
+
+
 def _dxltools_names(results: Results) -> list[str]:
     names: list[str] = []
     for per_tool in results.values():
         for name in per_tool:
-            if name not in names and name not in (CP, TREE, STREAM, STARTUP, STARTUP_RUN, XMLLINT):
+            if name not in names and name not in _NOT_LINEAR:
                 names.append(name)
     return names
 
@@ -741,6 +754,32 @@ def _parallel_verdict(parallel: Parallel | None) -> Verdict:
     if parallel.ceiling is not None:
         measured += f"; this machine's ceiling: {parallel.ceiling:.2f} x"
     return Verdict(target, where, measured, parallel.speedup >= MIN_PARALLEL_SPEEDUP)
+
+
+def floor_text(results: Results) -> str:
+    """What the issue's floor for the `cp` targets measured at 1GB (else the largest
+    size): `FLOOR` against `cp`, and each `cp` target's command against `FLOOR`."""
+    at = _at(results, MEMORY_TARGET_SIZE)
+    if at is None:
+        return ""
+    floor, cp = _lookup(results, at[0], FLOOR), _lookup(results, at[0], CP)
+    if not (floor.ok and cp.ok):
+        return ""
+    text = (
+        f"The floor the issue names for the `cp` targets, `{FLOOR}` (the file read "
+        "through Python in the chunks dxltools reads, `<document` counted, nothing "
+        f"written), took {floor.median:.2f} s at {at[1]}: {floor.median / cp.median:.3g} "
+        "x `cp`."
+    )
+    against = [
+        f"`{name}` {tool.median / floor.median:.3g} x (target {limit:g} x `cp`, "
+        f"{limit * cp.median / floor.median:.2g} x the floor)"
+        for name, limit in CP_TARGETS
+        if (tool := _lookup(results, at[0], name)).ok
+    ]
+    if against:
+        text += " Against the floor: " + "; ".join(against) + "."
+    return text
 
 
 def verdicts(results: Results, parallel: Parallel | None) -> list[Verdict]:
@@ -981,6 +1020,8 @@ def markdown(report: Report) -> str:
         "## Targets",
         verdict_table(report.verdicts),
     ]
+    if floor := floor_text(report.results):
+        parts.append(floor)
     for size, work in sorted(report.workloads.items()):
         stats = work.stats
         foreign = len(stats.foreign_unids)

@@ -222,6 +222,23 @@ def test_iterparse_edit_removes_document_access_from_foreign_domain_documents_on
     assert target.read_bytes().count(b"xmlns=") == 1
 
 
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 8, 9, 10, 64, 1 << 20])
+def test_read_count_counts_note_starts_across_chunk_cuts(tmp_path: Path, chunk_size: int) -> None:
+    # Tags cut at every offset by the small chunks, back to back, and a near miss.
+    data = b"<document form='A'/><document><documentset/>x<document\n<documen"
+    source, target = tmp_path / "in.dxl", tmp_path / "count"
+    source.write_bytes(data)
+    assert baselines.read_count(str(source), str(target), chunk_size) == 4
+    assert target.read_text("ascii") == "4\n"
+
+
+def test_read_count_counts_the_fixture_notes(tmp_path: Path) -> None:
+    source = FIXTURES / "names.dxl"
+    root = etree.parse(str(source), _safe_parser()).getroot()
+    documents = sum(1 for _ in root.iter(f"{DXL}document"))
+    assert baselines.read_count(str(source), str(tmp_path / "count"), 4096) == documents
+
+
 @requires_schemas
 def test_baseline_outputs_stay_dtd_valid(tmp_path: Path) -> None:
     dtd = SCHEMAS / "domino_9_0_1.dtd"
@@ -369,6 +386,39 @@ def _result(seconds: float, peak: int = 50 * 2**20) -> run.Result:
     return run.Result(samples=[run.Sample(seconds, peak, 0)])
 
 
+def test_floor_text_sets_the_floor_against_cp_and_the_cp_targets_against_the_floor() -> None:
+    gb = run.MEMORY_TARGET_SIZE
+    results = {
+        gb: {
+            run.CP: _result(0.5),
+            run.FLOOR: _result(2.0),
+            run.REMOVE: _result(10.0),
+            run.COEX: _result(12.0),
+            run.AUDIT: run.Result(failure="exit 2"),
+        }
+    }
+    text = run.floor_text(results)
+    assert "took 2.00 s at 1GB: 4 x `cp`." in text
+    # 10 / 2 = 5 the floor; the target, 4 x 0.5 s = 2 s, is 1 x the floor
+    assert "`run remove-document-access` 5 x (target 4 x `cp`, 1 x the floor)" in text
+    assert "`run coexistence-readers` 6 x (target 5 x `cp`, 1.2 x the floor)" in text
+    assert "`audit`" not in text  # failed: no ratio
+    del results[gb][run.FLOOR]
+    assert run.floor_text(results) == ""
+
+
+def test_the_floor_is_a_baseline_timed_like_cp() -> None:
+    tools = {t.name: t for t in run.tools(Path("dxltools"), None, "G")}
+    floor = tools[run.FLOOR]
+    assert not floor.dxltools and floor.min_rounds == 3
+    assert floor.argv[2:] == ("read-count", "{src}", "{out}")
+    results = {
+        size: {run.FLOOR: _result(size / 1e8), run.REMOVE: _result(size / 1e8)}
+        for size in run.LINEAR_SIZES
+    }
+    assert run.FLOOR not in run._dxltools_names(results)
+
+
 def test_each_strict_command_is_its_plain_command_with_strict_added() -> None:
     tools = {t.name: t for t in run.tools(Path("dxltools"), None, "G")}
     for strict, plain in run.STRICT_PAIRS:
@@ -461,7 +511,8 @@ def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
     headings = ("## Machine", "## Targets", "## 120KB", "## 240KB", "## Linearity")
     for heading in (*headings, "## What `--strict` costs"):
         assert heading in text
-    for name in (run.CP, run.TREE, run.STREAM, run.REMOVE, run.COEX, run.AUDIT, run.VALIDATE):
+    names = (run.CP, run.TREE, run.STREAM, run.FLOOR, run.REMOVE, run.COEX, run.AUDIT)
+    for name in (*names, run.VALIDATE):
         assert f"| `{name}` | " in text
     for strict, _ in run.STRICT_PAIRS:
         assert f"| `{strict}` | " in text
@@ -471,6 +522,7 @@ def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
     strict_section = text.split("## What `--strict` costs")[1].split("\n## ")[0]
     assert strict_section.count("| 120KB | `") == len(run.STRICT_PAIRS)
     targets = text.split("## Targets")[1].split("\n## ")[0]
+    assert f"The floor the issue names for the `cp` targets, `{run.FLOOR}`" in targets
     verdict_rows = [
         row for row in targets.splitlines() if row.startswith("| `") or "time within" in row
     ]
