@@ -406,14 +406,13 @@ def bench(
         for tool in (t for t in listed if t.after_agent and why):
             results[tool.name].failure = f"no cleaned export: {why}"
     rounds = settings.rounds(work.stats.size)
-    last = max([rounds, *(tool.min_rounds for tool in listed)])
-    for round_ in range(1, last + 1):
+    wanted = {tool.name: max(rounds, tool.min_rounds) for tool in listed}
+    for round_ in range(1, max(wanted.values(), default=0) + 1):
         for tool in listed:
             result = results[tool.name]
-            wanted = max(rounds, tool.min_rounds)
-            if result.failure or result.skipped or round_ > wanted:
+            if result.failure or result.skipped or round_ > wanted[tool.name]:
                 continue
-            say(f"{work.label} {tool.name} ({round_}/{wanted})")
+            say(f"{work.label} {tool.name} ({round_}/{wanted[tool.name]})")
             output.unlink(missing_ok=True)
             source = cleaned if tool.after_agent else work.path
             _settle(*tool.inputs(source))
@@ -720,8 +719,9 @@ def _net_deviation(results: Results, sizes: Sequence[int], name: str) -> float |
     return max(abs(net[s] / net[sizes[-1]] - 1) for s in sizes)
 
 
-# Baselines, and start-up (which does not grow with the file), are not judged for linearity.
-_NOT_LINEAR = (CP, TREE, STREAM, FLOOR, STARTUP, STARTUP_RUN, XMLLINT)
+# Baselines (the tools with `dxltools=False`), and start-up (which does not grow with
+# the file), are not judged for linearity.
+_NOT_LINEAR = (CP, TREE, STREAM, FLOOR, XMLLINT, *STARTUP_NAMES)
 
 
 def _dxltools_names(results: Results) -> list[str]:

@@ -419,6 +419,15 @@ def test_the_floor_is_a_baseline_timed_like_cp() -> None:
     assert run.FLOOR not in run._dxltools_names(results)
 
 
+def test_every_baseline_is_left_out_of_the_linearity_judgement() -> None:
+    listed = run.tools(Path("dxltools"), Path("dtds"), "G", small=Path("small.dxl"))
+    baselines = {tool.name for tool in listed if not tool.dxltools}
+    assert baselines == {run.CP, run.TREE, run.STREAM, run.FLOOR, run.XMLLINT}
+    results = {size: {tool.name: _result(size / 1e8) for tool in listed} for size in (1, 2)}
+    judged = set(run._dxltools_names(results))
+    assert judged == {tool.name for tool in listed} - baselines - set(run.STARTUP_NAMES)
+
+
 def test_each_strict_command_is_its_plain_command_with_strict_added() -> None:
     tools = {t.name: t for t in run.tools(Path("dxltools"), None, "G")}
     for strict, plain in run.STRICT_PAIRS:
