@@ -11,8 +11,10 @@ import io
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -239,6 +241,66 @@ def test_read_count_counts_the_fixture_notes(tmp_path: Path) -> None:
     assert baselines.read_count(str(source), str(tmp_path / "count"), 4096) == documents
 
 
+def test_safe_copy_replaces_the_target_with_the_source_bytes_and_leaves_nothing_else(
+    tmp_path: Path,
+) -> None:
+    # Bytes of every value, over several chunks and a short last one.
+    data = bytes(range(256)) * 41 + b"tail"
+    source, target = tmp_path / "in.dxl", tmp_path / "out" / "out.dxl"
+    source.write_bytes(data)
+    target.parent.mkdir()
+    target.write_bytes(b"the old output")
+    old_inode = target.stat().st_ino
+    assert baselines.safe_copy(str(source), str(target), chunk_size=1000) == len(data)
+    assert target.read_bytes() == data
+    assert target.stat().st_ino != old_inode  # renamed over it, not written into it
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.dxl"]
+
+
+def test_safe_copy_fsyncs_the_file_before_the_rename_and_the_folder_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = tmp_path / "in.dxl", tmp_path / "out.dxl"
+    source.write_bytes(b"<database/>")
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor: int) -> None:
+        kind = "folder" if stat.S_ISDIR(os.fstat(descriptor).st_mode) else "file"
+        events.append(f"fsync {kind}")
+        real_fsync(descriptor)
+
+    def replace(old: str, new: str) -> None:
+        events.append("replace")
+        real_replace(old, new)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    baselines.safe_copy(str(source), str(target))
+    assert events == ["fsync file", "replace", "fsync folder"]
+
+
+def test_safe_copy_that_reads_back_other_bytes_leaves_the_target_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = tmp_path / "in.dxl", tmp_path / "out.dxl"
+    source.write_bytes(b"<database/>" * 100)
+    target.write_bytes(b"the old output")
+    real_crc32 = zlib.crc32
+    calls: list[int] = []
+
+    def crc32(data: bytes, value: int = 0) -> int:
+        calls.append(len(data))
+        # The read-back (the calls after the one chunk written) sees one bit flipped.
+        return real_crc32(data, value) ^ (len(calls) > 1)
+
+    monkeypatch.setattr(zlib, "crc32", crc32)
+    with pytest.raises(OSError, match="read back"):
+        baselines.safe_copy(str(source), str(target))
+    assert target.read_bytes() == b"the old output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.dxl", "out.dxl"]
+
+
 @requires_schemas
 def test_baseline_outputs_stay_dtd_valid(tmp_path: Path) -> None:
     dtd = SCHEMAS / "domino_9_0_1.dtd"
@@ -403,8 +465,37 @@ def test_floor_text_sets_the_floor_against_cp_and_the_cp_targets_against_the_flo
     assert "`run remove-document-access` 5 x (target 4 x `cp`, 1 x the floor)" in text
     assert "`run coexistence-readers` 6 x (target 5 x `cp`, 1.2 x the floor)" in text
     assert "`audit`" not in text  # failed: no ratio
+    assert "safety floor" not in text  # not measured: no paragraph
     del results[gb][run.FLOOR]
     assert run.floor_text(results) == ""
+
+
+def test_floor_text_sets_the_safety_floor_against_cp_and_the_cp_targets_against_it() -> None:
+    gb = run.MEMORY_TARGET_SIZE
+    results = {
+        gb: {
+            run.CP: _result(0.5),
+            run.FLOOR: _result(2.0),
+            run.SAFE_COPY: _result(1.25),
+            run.REMOVE: _result(10.0),
+        }
+    }
+    floor, safety = run.floor_text(results).split("\n\n")
+    assert floor.startswith("The floor the issue names for the `cp` targets, `Python read")
+    assert safety.startswith("The floor the data-safety standard sets for any rewrite, `Python")
+    assert "took 1.25 s at 1GB: 2.5 x `cp`." in safety
+    # 10 / 1.25 = 8 the safety floor; the target, 4 x 0.5 s = 2 s, is 1.6 x it
+    assert "Against the safety floor: `run remove-document-access` 8 x (target 4 x" in safety
+    assert "`cp`, 1.6 x the safety floor)." in safety
+    del results[gb][run.FLOOR]
+    assert run.floor_text(results).startswith("The floor the data-safety standard sets")
+
+
+def test_the_safety_floor_is_a_baseline_timed_like_cp() -> None:
+    tools = {t.name: t for t in run.tools(Path("dxltools"), None, "G")}
+    safety = tools[run.SAFE_COPY]
+    assert not safety.dxltools and safety.min_rounds == 3
+    assert safety.argv[2:] == ("safe-copy", "{src}", "{out}")
 
 
 def test_the_floor_is_a_baseline_timed_like_cp() -> None:
@@ -422,7 +513,7 @@ def test_the_floor_is_a_baseline_timed_like_cp() -> None:
 def test_every_baseline_is_left_out_of_the_linearity_judgement() -> None:
     listed = run.tools(Path("dxltools"), Path("dtds"), "G", small=Path("small.dxl"))
     baselines = {tool.name for tool in listed if not tool.dxltools}
-    assert baselines == {run.CP, run.TREE, run.STREAM, run.FLOOR, run.XMLLINT}
+    assert baselines == {run.CP, run.TREE, run.STREAM, run.FLOOR, run.SAFE_COPY, run.XMLLINT}
     results = {size: {tool.name: _result(size / 1e8) for tool in listed} for size in (1, 2)}
     judged = set(run._dxltools_names(results))
     assert judged == {tool.name for tool in listed} - baselines - set(run.STARTUP_NAMES)
@@ -520,7 +611,8 @@ def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
     headings = ("## Machine", "## Targets", "## 120KB", "## 240KB", "## Linearity")
     for heading in (*headings, "## What `--strict` costs"):
         assert heading in text
-    names = (run.CP, run.TREE, run.STREAM, run.FLOOR, run.REMOVE, run.COEX, run.AUDIT)
+    baseline_names = (run.CP, run.TREE, run.STREAM, run.FLOOR, run.SAFE_COPY)
+    names = (*baseline_names, run.REMOVE, run.COEX, run.AUDIT)
     for name in (*names, run.VALIDATE):
         assert f"| `{name}` | " in text
     for strict, _ in run.STRICT_PAIRS:
@@ -532,6 +624,7 @@ def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
     assert strict_section.count("| 120KB | `") == len(run.STRICT_PAIRS)
     targets = text.split("## Targets")[1].split("\n## ")[0]
     assert f"The floor the issue names for the `cp` targets, `{run.FLOOR}`" in targets
+    assert f"The floor the data-safety standard sets for any rewrite, `{run.SAFE_COPY}`" in targets
     verdict_rows = [
         row for row in targets.splitlines() if row.startswith("| `") or "time within" in row
     ]
