@@ -275,3 +275,39 @@ def test_the_command_refuses_a_leaking_result_with_jobs_as_in_one_pass(
     assert "refusing to write" in lines[0]
     assert lines[0] == lines[1]
     assert small_parts[-1]
+
+
+def test_progress_counts_the_whole_file_once_when_parts_did_the_reading(
+    tmp_path: Path, small_parts: list[bool]
+) -> None:
+    """The parts read the file in other processes: the progress bar is told
+    its size once they are done, as if one pass had read it."""
+    run = load_agent("remove-document-access", {}).start()
+    told: list[int] = []
+    rewrite_file(
+        NAMES,
+        run.edit,
+        select=run.wants,
+        output=tmp_path / "out.dxl",
+        parts=3,
+        observers=Observers(learners=(run,)),
+        on_read=told.append,
+    )
+    assert small_parts == [True]
+    assert told == [NAMES.stat().st_size]
+
+
+def test_what_parts_that_gave_up_left_in_the_file_is_emptied_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts that give up leave anything in the temporary file, longer than the
+    rewrite and with the position anywhere: one pass starts from an empty file."""
+
+    def left_a_mess(path: Path, temporary: Any, *args: Any, **kwargs: Any) -> None:
+        temporary.stream.write(b"x" * (3 * NAMES.stat().st_size))
+        temporary.stream.seek(17)
+        return None
+
+    one = _rewrite(NAMES, tmp_path / "one.dxl", 1)[0]
+    monkeypatch.setattr(parts_module, "rewrite_in_parts", left_a_mess)
+    assert _rewrite(NAMES, tmp_path / "many.dxl", 3)[0] == one

@@ -208,6 +208,35 @@ def test_an_unchanged_file_is_not_touched(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["names.dxl"]
 
 
+def _untouched(path: Path) -> tuple[int, int]:
+    os.utime(path, (1_000_000, 1_000_000))
+    return path.stat().st_ino, path.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("name", ["names.dxl", "sub/../names.dxl"], ids=["same", "other-spelling"])
+def test_an_output_that_is_the_input_under_any_name_is_in_place(tmp_path: Path, name: str) -> None:
+    """Nothing to change and `output` names the input itself: not touched, as in place."""
+    target = tmp_path / "names.dxl"
+    target.write_bytes(NAMES.read_bytes())
+    (tmp_path / "sub").mkdir()
+    before = _untouched(target)
+    assert not rewrite_file(target, remove_item("NoSuchItem"), output=tmp_path / name).changed
+    assert (target.stat().st_ino, target.stat().st_mtime_ns) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "link"), reason="no hard links")
+def test_an_output_that_is_a_hard_link_to_the_input_is_in_place(tmp_path: Path) -> None:
+    """A second name for the same file: writing it would break the link for nothing."""
+    target = tmp_path / "names.dxl"
+    target.write_bytes(NAMES.read_bytes())
+    other_name = tmp_path / "linked.dxl"
+    os.link(target, other_name)
+    before = _untouched(target)
+    assert not rewrite_file(target, remove_item("NoSuchItem"), output=other_name).changed
+    assert (other_name.stat().st_ino, other_name.stat().st_mtime_ns) == before
+    assert other_name.stat().st_nlink == 2
+
+
 def test_output_elsewhere_and_dry_run(tmp_path: Path) -> None:
     out = tmp_path / "out.dxl"
     report = rewrite_file(NAMES, strip_foreign_domain_access, output=out, dry_run=True)

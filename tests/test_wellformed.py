@@ -197,6 +197,20 @@ def test_the_unread_damage_goes_through_by_default_and_the_note_is_copied(tmp_pa
     assert b"<item name='FirstName'><text>Peter</item>" in result.stdout_bytes
 
 
+def test_the_library_passes_over_unread_damage_by_default_as_the_command_does(
+    tmp_path: Path,
+) -> None:
+    path = _write(next(d for d in DAMAGES if d.unread), tmp_path)
+    out = tmp_path / "out.dxl"
+    run = load_agent(AGENT, {}).start()
+    rewrite_file(path, run.edit, select=run.wants, output=out)
+    assert b"<item name='FirstName'><text>Peter</item>" in out.read_bytes()
+    out.unlink()
+    with pytest.raises(DxlSyntaxError):
+        rewrite_file(path, run.edit, select=run.wants, output=out, strict=True)
+    assert not out.exists()
+
+
 def test_show_without_a_form_reads_every_note_so_it_refuses_the_unread_damage(
     tmp_path: Path,
 ) -> None:
