@@ -8,9 +8,10 @@ import pytest
 
 from dxltools.dxl.model import ItemFlags
 from dxltools.dxl.parse import parse_note
-from dxltools.edit.changes import InsertItem, NewItem, RemoveItem, ReplaceItem
+from dxltools.edit.changes import ByteChange, InsertItem, NewItem, RemoveItem, ReplaceItem
 from dxltools.edit.render import render_item
 from dxltools.edit.splice import splice
+from dxltools.errors import EditError
 
 NEW = NewItem("N", ("v",))
 NEW_BYTES = b"<item name='N'><text>v</text></item>"
@@ -146,6 +147,7 @@ def test_a_text_value_is_escaped_as_domino_writes_it() -> None:
             NewItem("L", ("x",), as_list=True),
             b"<item name='L'><textlist><text>x</text></textlist></item>",
         ),
+        (NewItem("S", ("x",), as_list=False), b"<item name='S'><text>x</text></item>"),
         (
             NewItem("L", ("x", "y"), as_list=False),
             b"<item name='L'><textlist><text>x</text><text>y</text></textlist></item>",
@@ -177,7 +179,16 @@ def test_a_text_value_is_escaped_as_domino_writes_it() -> None:
         ),
         (NewItem("É", ("ü",)), "<item name='É'><text>ü</text></item>".encode()),
     ],
-    ids=["empty", "no-values", "one-as-list", "two", "flags", "more-flags", "utf-8"],
+    ids=[
+        "empty",
+        "no-values",
+        "one-as-list",
+        "one-not-as-list",
+        "two",
+        "flags",
+        "more-flags",
+        "utf-8",
+    ],
 )
 def test_items_are_rendered_as_written_here(new: NewItem, result: bytes) -> None:
     assert render_item(new) == result
@@ -197,3 +208,34 @@ def test_changes_say_what_they_do() -> None:
     assert InsertItem(NewItem("C", ())).describe() == "added C (no flags): (empty)"
     assert InsertItem(NewItem("C", ("a", "b"))).describe() == "added C (no flags): a; b"
     assert RemoveItem(item).describe() == "removed B (names): x"
+
+
+def test_new_items_take_the_quote_of_the_items_before_that_of_the_start_tag() -> None:
+    note = parse_note(b"<document form=\"X\">\n<item name='B'><text>x</text></item></document>")
+    assert splice(note, [ReplaceItem(note.items[0], NEW)]) == (
+        b'<document form="X">\n' + NEW_BYTES + b"</document>"
+    )
+    bare = parse_note(b'<document form="X">\n<noteinfo noteid="1"/></document>')
+    assert splice(bare, [InsertItem(NEW)]) == (
+        b'<document form="X">\n<noteinfo noteid="1"/>\n<item name="N"><text>v</text></item>'
+        b"</document>"
+    )
+
+
+def test_changes_in_any_order_give_the_same_bytes() -> None:
+    note = parse_note(
+        b"<document>\n<item name='A'><text>a</text></item>\n"
+        b"<item name='B'><text>b</text></item>\n<item name='C'><text>c</text></item></document>"
+    )
+    first, _, last = note.items
+    backwards: list[ByteChange] = [ReplaceItem(last, NEW), RemoveItem(first)]
+    assert splice(note, backwards) == (
+        b"<document>\n<item name='B'><text>b</text></item>\n" + NEW_BYTES + b"</document>"
+    )
+
+
+def test_two_changes_to_one_item_are_refused() -> None:
+    note = parse_note(b"<document>\n<item name='B'><text>x</text></item></document>")
+    (item,) = note.items
+    with pytest.raises(EditError, match="two changes target item B"):
+        splice(note, [RemoveItem(item), ReplaceItem(item, NEW)])

@@ -20,7 +20,11 @@ import dxltools.edit.render
 import dxltools.edit.splice
 import dxltools.rewrite.stream
 from dxltools.dxl.model import Note
-from dxltools.edit.changes import ByteChange, NewItem
+from dxltools.dxl.parse import parse_note
+from dxltools.edit.changes import ByteChange, InsertItem, NewItem
+from dxltools.edit.splice import splice as real_splice
+from dxltools.edit.verify import verify_note
+from dxltools.errors import VerifyError
 from tests.clitools import error_line, invoke
 
 # One document, written here so the line numbers below are plain to see: the
@@ -196,3 +200,28 @@ def test_a_removal_that_leaves_the_item_is_refused(
     there, but one item too many."""
     monkeypatch.setattr(dxltools.rewrite.stream, "splice", lambda note, changes: note.data)
     _assert_refused(tmp_path, "remove", "the rewritten note has the wrong number of items")
+
+
+# -- the check on its own: promises a kept item cannot keep for a new one ------------------
+
+NOTE_WITH_A_COMMENT = (
+    b"<document form='Domain'>\n"
+    b"<item name='Type'><text>Domain</text></item>\n"
+    b"<item name='Comment'><text>added</text></item>\n"
+    b"</document>"
+)
+
+
+def test_a_new_item_is_judged_by_the_bytes_written_not_by_a_kept_twin() -> None:
+    """The new Comment reads back wrong; a kept Comment with the promised value
+    must not stand in for it (only the bytes the changes added are looked at)."""
+    old = parse_note(NOTE_WITH_A_COMMENT)
+    changes = [InsertItem(NewItem("Comment", ("added",)))]
+    good = real_splice(old, changes)
+    assert verify_note(old, good, changes, "one.dxl").items[-1].texts == ("added",)
+    wrong = good.replace(
+        b"<text>added</text></item>\n</document>", b"<text>addedX</text></item>\n</document>"
+    )
+    assert wrong != good
+    with pytest.raises(VerifyError, match="item Comment does not read back as written"):
+        verify_note(old, wrong, changes, "one.dxl")
