@@ -382,3 +382,70 @@ def test_windows_other_errors_are_lock_errors(
     assert str(caught.value) == (
         f"{target}: cannot use lock file {lock_path(target)}: Bad file descriptor"
     )
+
+
+# -- what a lock leaves behind: descriptors, and the file it names -------------------------
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+
+
+def _descriptors() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+class RemovingBackend(PosixBackend):
+    """Locks, but the first time the holder it waited for removes the lock file
+    just then and nobody makes a new one yet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries = 0
+
+    def try_lock(self, fd: int) -> bool:
+        self.tries += 1
+        if self.tries == 1:
+            os.unlink(os.readlink(f"/proc/self/fd/{fd}"))
+        return super().try_lock(fd)
+
+
+@needs_proc
+def test_a_lock_on_a_lock_file_removed_meanwhile_is_retried(target: Path) -> None:
+    backend = RemovingBackend()
+    with locked(target, backend=backend):
+        assert backend.tries == 2
+        assert lock_path(target).is_file()  # the lock held is on a file others can see
+
+
+@needs_proc
+def test_no_descriptor_is_left_open_by_a_busy_try_a_retry_or_a_release(target: Path) -> None:
+    before = _descriptors()
+    with locked(target), pytest.raises(LockError), locked(target, wait=False):
+        pass
+    with locked(target, backend=ReplacingBackend()):
+        pass
+    assert _descriptors() == before
+
+
+@needs_proc
+def test_no_descriptor_is_left_open_when_the_lock_primitive_fails(
+    target: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _descriptors()
+    msvcrt = FakeMsvcrt(Recorder(monkeypatch), fail_with=errno.EBADF)
+    with pytest.raises(LockError), locked(target, backend=WindowsBackend(msvcrt)):
+        pass
+    assert _descriptors() == before
+
+
+def test_windows_locks_the_first_byte_wherever_the_file_position_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = WindowsBackend(FakeMsvcrt(Recorder(monkeypatch)))
+    fd = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT)
+    try:
+        os.write(fd, b"moved on")
+        assert backend.try_lock(fd)  # FakeMsvcrt checks the position is 0
+        os.lseek(fd, 5, os.SEEK_SET)
+        backend.unlock(fd)
+    finally:
+        os.close(fd)
