@@ -192,6 +192,8 @@ def test_the_first_listing_in_the_directory_spells_a_name(parsed: list[Group]) -
         ("CN=Admin/O=Acme", "CN=Admin/O=Acme", ("CN=Admin/O=Acme", "CN=Coex1/O=Acme")),
         # Kelvin signs, which casefold to "kk".
         ("\u212a\u212a/acme", "CN=KK/O=Acme", ("CN=Coex1/O=Acme", "CN=\u212a\u212a/O=acme")),
+        # Not ASCII: no search of the bytes can be built from it.
+        ("J\u00f6rg/acme", "CN=J\u00d6RG/O=Acme", ("CN=Coex1/O=Acme", "CN=J\u00f6rg/O=acme")),
     ],
 )
 def test_a_first_listing_spelt_otherwise_than_with_its_letters_still_counts(
