@@ -4,6 +4,8 @@ and a brute-force reference on generated directories."""
 
 from __future__ import annotations
 
+import io
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,11 +19,13 @@ from dxltools.audit.fix import (
     fix_to_json,
     fixes,
     format_fix,
+    missing_servers_group_hint,
     servers_group_candidates,
     suggest_fix,
 )
 from dxltools.audit.report import AuditReport
 from dxltools.audit.views import Problem
+from dxltools.errors import MissingParameterError
 from dxltools.names import is_wildcard, name_key, wildcard_matches
 from tests.directory_strategies import (
     GenDirectory,
@@ -237,6 +241,15 @@ def test_a_failover_problem_alone_gets_a_fix() -> None:
     )
     assert suggest_fix(_report(Problem("none-visible", "")), best, ["names.dxl"]) is None
     assert suggest_fix(_report(), best, ["names.dxl"]) is None
+    assert format_fix(fix).splitlines()[0] == (
+        "coexistence-readers fixes 1 of these problems (failover-mail-held)"
+    )
+    two = _report(Problem("failover-mail-held", "held"), Problem("failover-mail-held", "again"))
+    fixed_two = suggest_fix(two, best, ["names.dxl"])
+    assert fixed_two is not None
+    assert format_fix(fixed_two).splitlines()[0] == (
+        "coexistence-readers fixes 2 of these problems (failover-mail-held)"
+    )
 
 
 def test_the_command_is_quoted_for_the_shell() -> None:
@@ -391,3 +404,25 @@ def test_long_lists_are_cut_short_in_text() -> None:
     assert describe_choice(ServersGroupChoice((MAIL,), (), (three,))) == (
         "candidates in the input: Three (3 extra members: CN=A/O=X, CN=B/O=X, CN=C/O=X)"
     )
+
+
+def test_five_candidates_are_all_shown_and_a_sixth_is_counted() -> None:
+    names = ["G1", "G2", "G3", "G4", "G5", "G6"]
+    exact = [Candidate(name, True, (), False) for name in names]
+    five = describe_choice(ServersGroupChoice(MUST_HOLD, MUST_NOT, tuple(exact[:5])))
+    assert five == "candidates in the input: " + ", ".join(f"{name} (exact)" for name in names[:5])
+    six = describe_choice(ServersGroupChoice(MUST_HOLD, MUST_NOT, tuple(exact)))
+    assert six == five + " and 1 more (audit --json lists them all)"
+
+
+def test_the_hint_is_only_for_a_missing_servers_group() -> None:
+    other = MissingParameterError("missing admins_group", parameter="admins_group")
+    assert (
+        missing_servers_group_hint(other, [str(FIXTURES / "names.dxl")], io.BytesIO(), settings={})
+        == ""
+    )
+    wanted = MissingParameterError("missing servers_group", parameter="servers_group")
+    hint = missing_servers_group_hint(
+        wanted, [str(FIXTURES / "names.dxl")], io.BytesIO(), settings={}
+    )
+    assert hint.startswith("; candidates in the input: ")

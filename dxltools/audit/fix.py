@@ -386,7 +386,7 @@ def format_fix(fix: Fix) -> str:
     """The closing lines of the text audit: the command that fixes, and the choices."""
     count = len(fix.problems)
     codes = ", ".join(dict.fromkeys(problem.code for problem in fix.problems))
-    lines = [f"{fix.agent} fixes {count} of these problem{'s' if count > 1 else ''} ({codes})"]
+    lines = [f"{fix.agent} fixes {count} of these problems ({codes})"]  # "1 of these problems", too
     best = fix.choice.best
     if best is None or fix.command is None:
         lines.append(f"  {_no_candidate(fix.choice)}")
