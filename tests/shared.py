@@ -47,6 +47,18 @@ def shared_or_skip(folder: Path, what: str) -> None:
 
 # Timing checks (a run in time proportional to its size) are not part of `make
 # test`: timing on a shared machine is luck. DXLTOOLS_TIMED=1 runs them.
+# Open descriptors are counted in /proc (Linux); elsewhere the tests that count them skip.
+_OWN_DESCRIPTORS = Path("/proc/self/fd")
+needs_proc_fds = pytest.mark.skipif(
+    not _OWN_DESCRIPTORS.is_dir(), reason="needs /proc/self/fd (Linux) to see open descriptors"
+)
+
+
+def open_descriptors() -> set[str]:
+    """The descriptors this process has open, by number."""
+    return set(os.listdir(_OWN_DESCRIPTORS))
+
+
 TIMED = bool(os.environ.get("DXLTOOLS_TIMED"))
 timed = pytest.mark.skipif(not TIMED, reason="a timing check: DXLTOOLS_TIMED=1 runs it")
 

@@ -21,6 +21,7 @@ from dxltools.errors import WriteError
 from dxltools.fs.atomic import KEPT_SUFFIX, FileStamp, Watched, atomic_output
 from dxltools.rewrite.taps import Observers
 from tests.clitools import COEX, NAMES, copy, expected, invoke
+from tests.shared import needs_proc_fds, open_descriptors
 
 NEW_BYTES = b"<database/>\n" * 5000
 
@@ -139,36 +140,25 @@ def test_a_changed_input_gets_no_backup_either(tmp_path: Path) -> None:
 # -- what a write leaves behind --------------------------------------------------------
 
 
-def _open_descriptors() -> set[str]:
-    return set(os.listdir("/proc/self/fd"))
-
-
-@pytest.fixture
-def descriptors() -> set[str]:
-    if not Path("/proc/self/fd").is_dir():
-        pytest.skip("no /proc/self/fd to count open descriptors on this system")
-    return _open_descriptors()
-
-
-def test_a_rewrite_with_a_backup_leaves_no_descriptor_open(
-    tmp_path: Path, descriptors: set[str]
-) -> None:
+@needs_proc_fds
+def test_a_rewrite_with_a_backup_leaves_no_descriptor_open(tmp_path: Path) -> None:
+    descriptors = open_descriptors()
     target = copy(NAMES, tmp_path / "names.dxl")
     run = load_agent("coexistence-readers", {"servers_group": "AcmeMailServers"}).start()
     rewrite_file(target, run.edit, select=run.wants, backup=".bak")
     assert (tmp_path / "names.dxl.bak").read_bytes() == NAMES.read_bytes()
-    assert _open_descriptors() == descriptors
+    assert open_descriptors() == descriptors
 
 
-def test_a_further_temporary_file_leaves_no_descriptor_open(
-    tmp_path: Path, descriptors: set[str]
-) -> None:
+@needs_proc_fds
+def test_a_further_temporary_file_leaves_no_descriptor_open(tmp_path: Path) -> None:
+    descriptors = open_descriptors()
     target = tmp_path / "names.dxl"
     with atomic_output(target, source=str(target)) as output:
         part = output.another()
         part.unlink()
         output.discard()
-    assert _open_descriptors() == descriptors
+    assert open_descriptors() == descriptors
     assert list(tmp_path.iterdir()) == []
 
 

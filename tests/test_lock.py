@@ -22,7 +22,7 @@ from dxltools.fs.lock import (
     lock_path,
     locked,
 )
-from tests.shared import FIXTURES, ROOT
+from tests.shared import FIXTURES, ROOT, needs_proc_fds, open_descriptors
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="flock and unlink-while-held: POSIX")
 
@@ -282,11 +282,12 @@ def test_posix_removes_the_lock_file_before_unlocking(
 
 
 class ReplacingBackend(PosixBackend):
-    """Locks, but the first time lets the file be removed and made anew meanwhile:
-    what a run sees when the holder it waited for released just then."""
+    """Locks, but the first time lets the file be removed (and, with `make_anew`, made
+    anew) meanwhile: what a run sees when the holder it waited for released just then."""
 
-    def __init__(self) -> None:
+    def __init__(self, make_anew: bool = True) -> None:
         super().__init__()
+        self.make_anew = make_anew
         self.tries = 0
 
     def try_lock(self, fd: int) -> bool:
@@ -294,11 +295,12 @@ class ReplacingBackend(PosixBackend):
         if self.tries == 1:
             lock_file = Path(os.readlink(f"/proc/self/fd/{fd}").removesuffix(" (deleted)"))
             os.unlink(lock_file)
-            lock_file.touch()
+            if self.make_anew:
+                lock_file.touch()
         return super().try_lock(fd)
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+@needs_proc_fds
 def test_a_lock_on_a_removed_lock_file_is_retried(target: Path) -> None:
     backend = ReplacingBackend()
     with locked(target, backend=backend):
@@ -386,55 +388,34 @@ def test_windows_other_errors_are_lock_errors(
 
 # -- what a lock leaves behind: descriptors, and the file it names -------------------------
 
-needs_proc = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
 
-
-def _descriptors() -> set[str]:
-    return set(os.listdir("/proc/self/fd"))
-
-
-class RemovingBackend(PosixBackend):
-    """Locks, but the first time the holder it waited for removes the lock file
-    just then and nobody makes a new one yet."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tries = 0
-
-    def try_lock(self, fd: int) -> bool:
-        self.tries += 1
-        if self.tries == 1:
-            os.unlink(os.readlink(f"/proc/self/fd/{fd}"))
-        return super().try_lock(fd)
-
-
-@needs_proc
+@needs_proc_fds
 def test_a_lock_on_a_lock_file_removed_meanwhile_is_retried(target: Path) -> None:
-    backend = RemovingBackend()
+    backend = ReplacingBackend(make_anew=False)
     with locked(target, backend=backend):
         assert backend.tries == 2
         assert lock_path(target).is_file()  # the lock held is on a file others can see
 
 
-@needs_proc
+@needs_proc_fds
 def test_no_descriptor_is_left_open_by_a_busy_try_a_retry_or_a_release(target: Path) -> None:
-    before = _descriptors()
+    before = open_descriptors()
     with locked(target), pytest.raises(LockError), locked(target, wait=False):
         pass
     with locked(target, backend=ReplacingBackend()):
         pass
-    assert _descriptors() == before
+    assert open_descriptors() == before
 
 
-@needs_proc
+@needs_proc_fds
 def test_no_descriptor_is_left_open_when_the_lock_primitive_fails(
     target: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = _descriptors()
+    before = open_descriptors()
     msvcrt = FakeMsvcrt(Recorder(monkeypatch), fail_with=errno.EBADF)
     with pytest.raises(LockError), locked(target, backend=WindowsBackend(msvcrt)):
         pass
-    assert _descriptors() == before
+    assert open_descriptors() == before
 
 
 def test_windows_locks_the_first_byte_wherever_the_file_position_is(
