@@ -288,7 +288,11 @@ def test_one_wrong_name_shows_as_multiple_and_none_visible() -> None:
 def test_a_coexistence_server_that_sees_only_its_twin() -> None:
     report = audit(document(U1, A1, readers("Mail", A2)), document(U2, A2, readers("Mail", A1)))
     assert codes(report) == [("multiple-visible", None, A1), ("multiple-visible", None, A2)]
-    assert f"uses {U2}, the document of {A2}" in report.problems[0].message
+    # One document seen: no "documents", no connector warning, the twin named as used.
+    assert report.problems[0].message == (
+        f"{A1}, a coexistence server for BTEx, sees 1 BTEx document: {U2} ({A2}) "
+        f"and uses {U2}, the document of {A2}"
+    )
     assert len(report.coexistence_leaks()) == 2
 
 
@@ -323,6 +327,25 @@ def test_authors_items_that_widen_access() -> None:
     assert visible(report)[A2] == (U1,)
 
 
+def test_a_document_access_item_that_lets_no_server_in() -> None:
+    report = audit(
+        document(U1, A1, readers("Mail", A1), authors("[Nobody]", name="DocumentAccess")),
+        roles=("Nobody",),
+    )
+    # No server holds [Nobody]: nothing to say about who it lets in, only that it goes.
+    assert [(p.code, p.message) for p in report.problems[:2]] == [
+        (
+            "document-access-present",
+            f"BTEx document {U1} still holds a DocumentAccess item ([Nobody]; authors, names); "
+            "remove it",
+        ),
+        (
+            "none-visible",
+            f"{A2} sees no BTEx document: it cannot route mail or free/busy requests to BTEx",
+        ),
+    ]
+
+
 def test_unknown_names_in_readers_items() -> None:
     report = audit(
         document(
@@ -338,6 +361,10 @@ def test_unknown_names_in_readers_items() -> None:
         "'[Nope]'",
         "'*/O=Nowhere'",
     ]
+    assert unknown[0] == (
+        f"readers item $Readers of BTEx document {U1} names 'CN=Ghost/O=Acme', which matches "
+        "no server, group, role or known name in the exports"
+    )
 
 
 def test_servers_only_groups_in_readers_items() -> None:
@@ -353,6 +380,11 @@ def test_servers_only_groups_in_readers_items() -> None:
     assert len(messages) == 2
     assert "the servers-only group Coex:" in messages[0]
     assert "the servers-only group Coex (through All)" in messages[1]
+    assert messages[0] == (
+        f"readers item $Readers of BTEx document {U1} names the servers-only group Coex: "
+        "Domino may not honour it in a readers field; use a multi-purpose or "
+        "access-control-list group"
+    )
 
 
 def test_group_cycles_reached_by_the_documents() -> None:
