@@ -175,7 +175,7 @@ CASES = [
         "file entity, selected note",
         both(doctype(SECRET_FILE), selected(b"&xxe;")),
         "xxxo",
-        "Entity 'xxe' not defined",
+        "entity &xxe; is not defined where dxltools reads",
     ),
     Case("file entity, unselected note", both(doctype(SECRET_FILE), unselected(b"&xxe;")), "oxoo"),
     Case(
@@ -187,7 +187,7 @@ CASES = [
         "http entity, selected note",
         both(doctype(SECRET_HTTP), selected(b"&xxe;")),
         "xxxo",
-        "Entity 'xxe' not defined",
+        "entity &xxe; is not defined where dxltools reads",
     ),
     Case("http entity, unselected note", both(doctype(SECRET_HTTP), unselected(b"&xxe;")), "oxoo"),
     Case(
@@ -232,7 +232,7 @@ CASES = [
         "billion laughs, selected note",
         both(LAUGHS, selected(b"&lol9;")),
         "xxxx",
-        "Entity 'lol9' not defined",
+        "entity &lol9; is not defined where dxltools reads",
     ),
     Case("billion laughs, unselected note", both(LAUGHS, unselected(b"&lol9;")), "oxox"),
     Case(
@@ -242,7 +242,7 @@ CASES = [
             selected(b"&big;" * 10_000),
         ),
         "xxxx",
-        "Entity 'big' not defined",
+        "entity &big; is not defined where dxltools reads",
     ),
     # Nesting: libxml2 stops at 2048 levels; the splitter never recurses.
     Case(
@@ -455,6 +455,30 @@ def test_validate_reports_the_file_or_its_fatal_problem(
         _check_error(result.stderr, path)
     else:
         assert result.exit_code == 0, result.stdout
+
+
+def test_a_declared_entity_is_well_formed_but_not_read(tmp_path: Path) -> None:
+    # A harmless entity, declared in the internal subset and used in a Foreign
+    # Domain document: XML says the file is well-formed, and validate agrees; the
+    # commands that read the note say why they stop, without "not well-formed".
+    single = (NAMES.parent / "foreign-domain-single.dxl").read_bytes()
+    data = single.replace(
+        b"'xmlschemas/domino_9_0_1.dtd'>", b"'xmlschemas/domino_9_0_1.dtd' [<!ENTITY co 'Acme'>]>"
+    ).replace(b"(mail &amp; free/busy)", b"(mail &co; free/busy)")
+    assert data.count(b"&co;") == 1 and data.count(b"<!ENTITY") == 1
+    path = tmp_path / "single.dxl"
+    path.write_bytes(data)
+    line = data[: data.index(b"&co;")].count(b"\n") + 1
+    message = (
+        f"dxltools: {path}:{line}: entity &co; is not defined where dxltools reads: it reads "
+        "no entity declarations, in the DOCTYPE or a DTD (Domino writes none); write its "
+        "text instead"
+    )
+    for command in (["run", "remove-document-access", "-i"], ["audit"], ["show"]):
+        result = invoke([*command, str(path)])
+        assert (result.exit_code, error_line(result.stderr)) == (2, message), command
+    assert path.read_bytes() == data
+    assert invoke(["validate", str(path)]).exit_code == 0
 
 
 # -- a note where no note may be ----------------------------------------------------------

@@ -69,6 +69,7 @@ def safe_parser() -> etree.XMLParser:
 
 # libxml2 words a limit as advice to its own callers ("use XML_PARSE_HUGE").
 _PARSER_ADVICE_RE = re.compile(r",?\s*(?:use|try) XML_PARSE_HUGE(?: option)?")
+_UNDEFINED_ENTITY_RE = re.compile(r"Entity '([^']*)' not defined")
 _MAX_CODE_POINT = 0x10FFFF
 
 
@@ -203,6 +204,17 @@ def parse_fragment(
     except etree.XMLSyntaxError as error:
         error_line = line + max(error.lineno or 1, 1) - 1
         reason = _parser_reason(error)
+        undefined = _UNDEFINED_ENTITY_RE.fullmatch(reason)
+        if undefined is not None:
+            # Well-formed XML when the DOCTYPE declares it: the file is not wrong, only
+            # beyond what dxltools reads (no DTD is ever loaded, no entity expanded).
+            raise UnsupportedInputError(
+                f"entity &{undefined.group(1)}; is not defined where dxltools reads: it reads "
+                "no entity declarations, in the DOCTYPE or a DTD (Domino writes none); "
+                "write its text instead",
+                source=source,
+                line=error_line,
+            ) from None
         raise DxlSyntaxError(f"not well-formed: {reason}", source=source, line=error_line) from None
 
 
