@@ -416,6 +416,7 @@ FAILURES = (
     "fails at {x}: {x} sees the document of another server first and does not relay",
     "no document left on {x}",
 )
+HELD = ("held at {x}: a loop, {x} > {x}", "no reason given")
 
 
 @st.composite
@@ -432,6 +433,9 @@ def failover_scenarios(
         routes = []
         for server in up:
             mail = draw(st.sampled_from([None, *up]))
+            held = None
+            if mail is None:
+                held = draw(st.sampled_from(HELD)).format(x=draw(st.sampled_from(up)))
             free_busy = draw(st.sampled_from([None, *up]))
             failure = None
             if free_busy is None:
@@ -440,6 +444,7 @@ def failover_scenarios(
                 {
                     "server": server,
                     "mail": mail,
+                    "mail_held": held,
                     "free_busy": free_busy,
                     "free_busy_failure": failure,
                 }

@@ -28,13 +28,13 @@ def html(element: etree._Element) -> bytes:
 
 
 def _route_cell_built(
-    mail: str | None, free_busy: str | None, failure: str | None, cell_id: str
+    mail: str | None, held: str | None, free_busy: str | None, failure: str | None, cell_id: str
 ) -> etree._Element:
     """The route cell as the page described it before templates, built by lxml's builder."""
     mail_part = (
         E.span(clean(mail), {"class": "route-mail"})
         if mail
-        else E.strong("held", {"class": "route-mail"})
+        else E.strong(clean(held) if held else "held", {"class": "route-mail"})
     )
     if free_busy:
         free_busy_part = E.span(clean(free_busy), {"class": "route-free-busy"})
@@ -52,14 +52,19 @@ def _route_cell_built(
     )
 
 
-@given(_MAYBE, _MAYBE, _MAYBE, _NAMES, _NAMES)
+@given(_MAYBE, _MAYBE, _MAYBE, _MAYBE, _NAMES, _NAMES)
 def test_route_cells_are_the_cells_built_element_by_element(
-    mail: str | None, free_busy: str | None, failure: str | None, first_id: str, second_id: str
+    mail: str | None,
+    held: str | None,
+    free_busy: str | None,
+    failure: str | None,
+    first_id: str,
+    second_id: str,
 ) -> None:
-    route = {"mail": mail, "free_busy": free_busy, "free_busy_failure": failure}
+    route = {"mail": mail, "mail_held": held, "free_busy": free_busy, "free_busy_failure": failure}
     # The second call copies the template the first one made.
     for cell_id in (first_id, second_id):
-        expected = _route_cell_built(mail, free_busy, failure, cell_id)
+        expected = _route_cell_built(mail, held, free_busy, failure, cell_id)
         assert html(_route_cell(route, cell_id)) == html(expected)
 
 

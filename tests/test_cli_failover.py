@@ -14,7 +14,7 @@ EVERY = (APP, COEX1, COEX2, HUB, MAIL)
 AFTER = ("--after", "coexistence-readers", "--set", SERVERS)
 FAILS_AT_COEX1 = f"fails at {COEX1}: {COEX1} sees the document of {COEX2} first and does not relay"
 SCENARIO_KEYS = {"domain", "down", "routes", "mail_ok", "free_busy_ok"}
-ROUTE_KEYS = {"server", "mail", "free_busy", "free_busy_failure"}
+ROUTE_KEYS = {"server", "mail", "mail_held", "free_busy", "free_busy_failure"}
 
 
 def audit_json(*args: str, status: int) -> dict[str, Any]:
@@ -38,7 +38,8 @@ def check_schema(scenario: dict[str, Any]) -> None:
         assert set(route) == ROUTE_KEYS
         assert route["mail"] is None or route["mail"] in servers
         assert route["free_busy"] is None or route["free_busy"] in servers
-        # free_busy_failure says why exactly when there is no answer.
+        # mail_held and free_busy_failure say why exactly when the route stops.
+        assert (route["mail"] is None) == isinstance(route["mail_held"], str)
         assert (route["free_busy"] is None) == isinstance(route["free_busy_failure"], str)
     assert scenario["mail_ok"] is all(r["mail"] is not None for r in scenario["routes"])
     assert scenario["free_busy_ok"] is all(r["free_busy"] is not None for r in scenario["routes"])

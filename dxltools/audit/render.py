@@ -107,6 +107,7 @@ def scenario_json(scenario: FailoverScenario) -> dict[str, Any]:
             {
                 "server": route.server,
                 "mail": route.mail,
+                "mail_held": route.mail_held,
                 "free_busy": route.free_busy,
                 "free_busy_failure": route.free_busy_failure,
             }

@@ -213,13 +213,40 @@ def problem_target(problem: Json, scenarios: Sequence[Json]) -> str | None:
 
 
 def _failover_target(scenarios: Sequence[Json], ids: Ids, code: str, server: str | None) -> str:
-    """The first scenario cell where `server` fails as `code` says; else the table."""
-    field = {MAIL_HELD: "mail", FREE_BUSY_FAILS: "free_busy"}.get(code)
+    """The first cell of a scenario with a server down where a route stops at `server`
+    as `code` says, having got through with nothing down; else the table. (The route
+    may be another server's: free/busy from an application server can fail at a
+    coexistence server whose own requests are answered.)"""
+    kind = _STOPS.get(code)
+    if kind is None or server is None:
+        return ids.failover()
+    field, why_field, verb = kind
+    baseline = {
+        route.get("server"): route.get(field)
+        for scenario in scenarios
+        if not scenario.get("down")
+        for route in scenario.get("routes", [])
+    }
     for scenario in scenarios:
+        if not scenario.get("down"):
+            continue  # what fails with nothing down is no failover problem
         for route in scenario.get("routes", []):
-            if route.get("server") == server and field and route.get(field) is None:
-                return ids.route(scenario.get("down", []), route["server"])
+            origin = route.get("server")
+            if route.get(field) is not None or (baseline and baseline.get(origin) is None):
+                continue
+            why = route.get(why_field)
+            # Without a reason (a JSON of an older release), the server's own route.
+            if why.startswith(f"{verb} at {server}: ") if why else origin == server:
+                return ids.route(scenario.get("down", []), str(origin))
     return ids.failover()
+
+
+# A failover problem's code: the route field that is null, the field that says why it
+# stops (each reason starts "<verb> at <server>: ", see dxltools.audit.routing).
+_STOPS = {
+    MAIL_HELD: ("mail", "mail_held", "held"),
+    FREE_BUSY_FAILS: ("free_busy", "free_busy_failure", "fails"),
+}
 
 
 # -- verdicts and problem lists, shared by the page and its domain sections ----------------

@@ -336,7 +336,10 @@ def _not_answered(failure: str | None) -> str:
 
 def _route_cell(route: Json, cell_id: str) -> Element:
     shape = _route_template(
-        route.get("mail"), route.get("free_busy"), route.get("free_busy_failure")
+        route.get("mail"),
+        route.get("mail_held"),
+        route.get("free_busy"),
+        route.get("free_busy_failure"),
     )
     return stamped(shape, id=cell_id)
 
@@ -344,7 +347,9 @@ def _route_cell(route: Json, cell_id: str) -> Element:
 # A domain's routes go to its few coexistence servers: a table of thousands of cells
 # holds a few dozen shapes.
 @functools.lru_cache(maxsize=256)
-def _route_template(mail: str | None, free_busy: str | None, failure: str | None) -> Element:
+def _route_template(
+    mail: str | None, held: str | None, free_busy: str | None, failure: str | None
+) -> Element:
     """A route cell, its id blank (:func:`stamped` fills it)."""
     return el(
         "td",
@@ -353,7 +358,7 @@ def _route_template(mail: str | None, free_busy: str | None, failure: str | None
             el("span", "mail: ", class_="what"),
             el("span", mail, class_="route-mail")
             if mail
-            else el("strong", "held", class_="route-mail"),
+            else el("strong", held or "held", class_="route-mail"),  # "held at X: why"
             class_="good" if mail else "bad",
         ),
         el(
