@@ -38,6 +38,10 @@ def audited(exports: list[tuple[str, bytes]], *, on_demand: bool) -> Auditor:
     return auditor
 
 
+def new_access(exports: list[tuple[str, bytes]], on_demand: bool) -> Access:
+    return audited(exports, on_demand=on_demand).access()
+
+
 def assert_same_audit(exports: list[tuple[str, bytes]]) -> AuditReport:
     lazy, full = audited(exports, on_demand=True), audited(exports, on_demand=False)
     report = lazy.report()
@@ -374,6 +378,26 @@ def coexistence_note(unid: str, server: str, *readers: str) -> str:
         f"<item name='MailServer'><text>{server}</text></item>"
         f"<item name='$Readers' readers='true'><textlist>{texts}</textlist></item></document>\n"
     )
+
+
+def test_questions_about_every_group_load_every_group() -> None:
+    # Groups no document, server name or ACL entry reaches: one holds a server and a
+    # wildcard, two nest in a cycle. A resolver on demand has not parsed them, and each
+    # question about all groups must load them first (asked of a new resolver each).
+    extra = (
+        group_note("E" * 31 + "1", "Gateways", "*/OU=Gw/O=Acme", "CN=DominoCoex1/O=Acme")
+        + group_note("E" * 31 + "2", "LoopA", "LoopB")
+        + group_note("E" * 31 + "3", "LoopB", "LoopA")
+    )
+    data = (FIXTURES / "names.dxl").read_bytes()
+    exports = [("names.dxl", data.replace(b"</database>", extra.encode() + b"</database>"))]
+    coex1 = "CN=DominoCoex1/O=Acme"
+    for on_demand in (True, False):
+        groups = {"localdomainservers", "acmecoexservers", "gateways"}
+        assert new_access(exports, on_demand).groups_of(coex1) == groups
+        assert new_access(exports, on_demand).names_list(coex1).groups == groups
+        assert new_access(exports, on_demand).wildcards() == ("*/OU=Gw/O=Acme",)
+        assert new_access(exports, on_demand).cycles() == (("LoopA", "LoopB", "LoopA"),)
 
 
 def test_nested_groups_are_parsed_as_the_entries_reach_them(parsed: list[Group]) -> None:
