@@ -198,6 +198,12 @@ def test_the_first_listing_in_the_directory_spells_a_name(parsed: list[Group]) -
         ("\u212a\u212a/acme", "CN=KK/O=Acme", ("CN=Coex1/O=Acme", "CN=\u212a\u212a/O=acme")),
         # Not ASCII: no search of the bytes can be built from it.
         ("J\u00f6rg/acme", "CN=J\u00d6RG/O=Acme", ("CN=Coex1/O=Acme", "CN=J\u00f6rg/O=acme")),
+        # A comment: Sales is parsed when read and keeps no bytes to search.
+        (
+            "admin/acme</text><!-- c --><text>Al/Acme",
+            "CN=Admin/O=Acme",
+            ("CN=admin/O=acme", "CN=Coex1/O=Acme"),
+        ),
     ],
 )
 def test_a_first_listing_spelt_otherwise_than_with_its_letters_still_counts(
@@ -215,6 +221,23 @@ def test_a_first_listing_spelt_otherwise_than_with_its_letters_still_counts(
     report = assert_same_audit([("names.dxl", data)])
     (domain,) = report.domains
     assert domain.documents[0].readable_by == readable_by
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first group", "second group"])
+def test_a_group_document_exported_again_replaces_the_first_copy(first: bool) -> None:
+    # The same Admins document (one UNID) in two exports: the later copy's members
+    # count, the earlier's never, in either audit.
+    other = group_note("A0000000000000000000000000000009", "Sales", "CN=Jo/O=Acme")
+    old = group_note("A0000000000000000000000000000002", "Admins", "CN=Old/O=Acme")
+    new = group_note("A0000000000000000000000000000002", "Admins", "CN=Admin/O=Acme")
+    earlier = PROLOG + (old + other if first else other + old) + "</database>\n"
+    later = PROLOG + new + domain_note("Admins", "CN=Coex1/O=Acme") + "</database>\n"
+    exports = [("old.dxl", earlier.encode()), ("new.dxl", later.encode())]
+    report = assert_same_audit(exports)
+    (domain,) = report.domains
+    assert domain.documents[0].readable_by == ("CN=Admin/O=Acme", "CN=Coex1/O=Acme")
+    keys = [key for key, _ in audited(exports, on_demand=True).groups().items()]
+    assert keys == ["a0000000000000000000000000000009", "a0000000000000000000000000000002"]
 
 
 def test_the_groups_a_question_needs_are_parsed_when_asked(parsed: list[Group]) -> None:
@@ -398,6 +421,9 @@ def test_questions_about_every_group_load_every_group() -> None:
         assert new_access(exports, on_demand).names_list(coex1).groups == groups
         assert new_access(exports, on_demand).wildcards() == ("*/OU=Gw/O=Acme",)
         assert new_access(exports, on_demand).cycles() == (("LoopA", "LoopB", "LoopA"),)
+        # A group asked about by name that no root reached is loaded when asked.
+        assert new_access(exports, on_demand).is_group("loopb")
+        assert new_access(exports, on_demand).expand(["LoopA"]).groups == ("LoopA", "LoopB")
 
 
 def test_nested_groups_are_parsed_as_the_entries_reach_them(parsed: list[Group]) -> None:

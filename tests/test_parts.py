@@ -227,17 +227,28 @@ def test_the_command_with_jobs_cuts_one_file_and_reports_as_one_pass(
     assert results[0] == results[1]
 
 
+# A comment in a Group document's items: read with the parser when the note is met,
+# not from its bytes later, and kept as parsed.
+NAMES_GROUPS = 6  # Group documents in fixtures/names.dxl, counted by hand
+PARSED_AT_ONCE = NAMES.read_bytes().replace(
+    b"<item name='Members'", b"<!-- parsed at once --><item name='Members'"
+)
+
+
+@pytest.mark.parametrize("data", [NAMES.read_bytes(), PARSED_AT_ONCE], ids=["skimmed", "parsed"])
 def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
-    tmp_path: Path, small_parts: list[bool]
+    data: bytes, tmp_path: Path, small_parts: list[bool]
 ) -> None:
-    reports = []
+    source = tmp_path / "names.dxl"
+    source.write_bytes(data)
+    reports, groups = [], []
     for parts in (1, 4):
         run = load_agent("coexistence-readers", AGENTS["coexistence-readers"]).start()
         audit = _OwnAudit(
-            AuditSpec(None, "ForeignDomain", ("CalendarServer", "MailServer")), str(NAMES)
+            AuditSpec(None, "ForeignDomain", ("CalendarServer", "MailServer")), str(source)
         )
         rewrite_file(
-            NAMES,
+            source,
             run.edit,
             select=run.wants,
             output=tmp_path / f"out{parts}.dxl",
@@ -245,9 +256,13 @@ def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
             parts=parts,
         )
         reports.append(audit.auditor.report())
+        groups.append([(key, group.names) for key, group in audit.auditor.groups().items()])
     assert small_parts[-1]  # the parts did the work
     assert reports[0] == reports[1]
     assert reports[0].domains  # the fixture's Foreign Domain documents were audited
+    # Every Group document of the fixture, whichever part read it.
+    assert groups[0] == groups[1]
+    assert len(groups[0]) == data.count(b"<document form='Group'>") == NAMES_GROUPS
 
 
 def test_the_tap_is_always_among_what_the_parts_send_back() -> None:
