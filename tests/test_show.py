@@ -359,6 +359,15 @@ def test_a_missing_file_among_good_ones(tmp_path: Path) -> None:
     ("content", "reason"),
     [
         (b"<html><body>hello</body></html>", ":1:1: not a DXL export: root element is <html>"),
+        # Named as written, in the file's encoding, not up to its first letter beyond ASCII.
+        (
+            "<d\u00e4tabase xmlns='http://www.lotus.com/dxl'/>".encode(),
+            ":1:1: not a DXL export: root element is <d\u00e4tabase> in namespace",
+        ),
+        (
+            "<?xml version='1.0' encoding='iso-8859-1'?><d\u00e4tabase/>".encode("latin-1"),
+            ":1:44: not a DXL export: root element is <d\u00e4tabase>,",
+        ),
         (b"name,unid\nBTEx,26DD\n", ":1:1: not XML"),
         (b"", ":1:1: empty input"),
         (b"\xff\xfe<\x00", ":1:1: UTF-16 or UTF-32 export"),

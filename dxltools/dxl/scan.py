@@ -45,6 +45,7 @@ from dxltools.errors import NotDxlError, UnsupportedInputError
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([A-Za-z][-\w.]*)["']""")
+_WRITTEN_NAME_RE = re.compile(rb"[^\s/>]+")  # a tag name as written, up to what ends it
 
 # Stateful encodings: their multi-byte runs may hold '<', '>' and quotes.
 _STATEFUL = ("iso2022", "iso-2022", "hz", "utf-7", "utf_7")
@@ -198,7 +199,7 @@ class Scanner:
         name, tag_end, empty = start_tag(self._input, position)
         root_tag = self._input.take(position, tag_end)
         attributes = parse_attributes(root_tag, self._encoding)
-        self._check_root(name, attributes, position)
+        self._check_root(name, attributes, position, root_tag)
         self.prolog = Prolog(
             encoding=self._encoding,
             declared_encoding=self._declared_encoding,
@@ -222,10 +223,14 @@ class Scanner:
             return tag_end
         return (yield from self._children(name, tag_end))
 
-    def _check_root(self, name: str, attributes: dict[str, str], position: int) -> None:
+    def _check_root(self, name: str, attributes: dict[str, str], position: int, tag: bytes) -> None:
         namespace = attributes.get("xmlns")
         if name not in ROOT_TAGS or namespace not in (None, DXL_NAMESPACE):
             line, column = self._input.where(position)
+            # The name as written: the ASCII names of markup stop at a letter like 'ä'.
+            written_name = _WRITTEN_NAME_RE.match(tag, 1)
+            if written_name is not None:
+                name = written_name.group().decode(self._encoding, "replace")
             what = f"<{name}>" + (f" in namespace {namespace!r}" if namespace else "")
             raise NotDxlError(
                 f"not a DXL export: root element is {what}, expected a root of the DXL "
