@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,11 @@ from dxltools.rewrite.file import rewrite_file
 from dxltools.rewrite.stream import RewriteReport
 from dxltools.rewrite.taps import Observers
 from tests.clitools import COEX, FOREIGN, NAMES, copy, invoke, leftover_temporaries
+from tests.hostile import watchdog
 from tests.shared import fixture_files, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
+
+STOP_TIMEOUT = 60.0  # a rewrite of names.dxl takes well under a second
 
 pytestmark = pytest.mark.skipif(not parts_module.can_fork(), reason="parts need fork()")
 
@@ -174,6 +178,25 @@ def test_a_failing_part_falls_back_to_one_pass(
     assert started and not started[-1]  # the parts were tried, gave up: one pass did it
 
 
+def test_parts_still_at_work_are_stopped_before_one_pass_begins(
+    tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first part dies; the others never finish on their own. They write into
+    # the temporary file that the one pass rewrites: each must be stopped and
+    # waited for first (else this hangs, and the watchdog ends the run).
+    real = parts_module._rewrite_part
+
+    def first_dies_others_wait(job: Any, index: int) -> Any:
+        if index == 0:
+            os._exit(3)
+        signal.pause()  # until the parent stops it
+        return real(job, index)
+
+    monkeypatch.setattr(parts_module, "_rewrite_part", first_dies_others_wait)
+    with watchdog(STOP_TIMEOUT):
+        _assert_same_as_one_pass(NAMES, tmp_path, 3, "coexistence-readers")
+
+
 def test_bad_input_gives_the_error_of_one_pass(tmp_path: Path, small_parts: None) -> None:
     data = NAMES.read_bytes()
     last = data.rindex(b"</document>")
@@ -198,6 +221,26 @@ def test_appending_without_copy_file_range(
 
     monkeypatch.setattr(os, "copy_file_range", refuses, raising=False)
     _assert_same_as_one_pass(NAMES, tmp_path, 3, "remove-document-access")
+
+
+@pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="no os.copy_file_range here")
+def test_appending_when_copy_file_range_fails_midway(
+    tmp_path: Path, small_parts: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The kernel copies some bytes of a part, then refuses (as across some file
+    # systems): what it copied is cut off and the whole part is copied again.
+    real = os.copy_file_range
+    calls: list[int] = []
+
+    def gives_up_midway(source: int, target: int, count: int, *args: Any) -> int:
+        calls.append(count)
+        if len(calls) == 1:
+            return real(source, target, 100)
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+
+    monkeypatch.setattr(os, "copy_file_range", gives_up_midway)
+    _assert_same_as_one_pass(NAMES, tmp_path, 3, "remove-document-access")
+    assert small_parts[-1] and len(calls) >= 2
 
 
 def test_a_small_file_is_not_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
