@@ -19,6 +19,7 @@ from tests.shared import FIXTURES
 
 NAMES = FIXTURES / "names.dxl"
 FOREIGN = FIXTURES / "foreign-domains.dxl"
+SINGLE = FIXTURES / "foreign-domain-single.dxl"
 BTEX_UNIDS = ("26DD6B87DB3B179DC12586EE00284E2F", "F0BB1D6DF75A17A8C12586EE0028BA35")
 SERVERS = "servers_group=AcmeMailServers"
 COEX = ("run", "coexistence-readers", "--set", SERVERS)

@@ -45,8 +45,6 @@ def shared_or_skip(folder: Path, what: str) -> None:
     pytest.skip(f"{reason} skipped")
 
 
-# Timing checks (a run in time proportional to its size) are not part of `make
-# test`: timing on a shared machine is luck. DXLTOOLS_TIMED=1 runs them.
 # Open descriptors are counted in /proc (Linux); elsewhere the tests that count them skip.
 _OWN_DESCRIPTORS = Path("/proc/self/fd")
 needs_proc_fds = pytest.mark.skipif(
@@ -59,6 +57,8 @@ def open_descriptors() -> set[str]:
     return set(os.listdir(_OWN_DESCRIPTORS))
 
 
+# Timing checks (a run in time proportional to its size) are not part of `make
+# test`: timing on a shared machine is luck. DXLTOOLS_TIMED=1 runs them.
 TIMED = bool(os.environ.get("DXLTOOLS_TIMED"))
 timed = pytest.mark.skipif(not TIMED, reason="a timing check: DXLTOOLS_TIMED=1 runs it")
 

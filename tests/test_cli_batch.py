@@ -25,6 +25,7 @@ from tests.clitools import (
     COEX,
     FOREIGN,
     NAMES,
+    SINGLE,
     TEMP_SUFFIX,
     copy,
     dxltools,
@@ -35,9 +36,7 @@ from tests.clitools import (
     invoke,
     leftover_temporaries,
 )
-from tests.shared import FIXTURES
 
-SINGLE = FIXTURES / "foreign-domain-single.dxl"
 PERSON = re.compile(rb"<document form='Person'>.*?</document>\r?\n", re.DOTALL)
 
 

@@ -17,11 +17,18 @@ from hypothesis import event, given
 from dxltools.audit.fix import fixes
 from dxltools.audit.views import Problem
 from dxltools.names import name_key
-from tests.clitools import FOREIGN, NAMES, copy, dxltools, dxltools_command, error_line, invoke
+from tests.clitools import (
+    FOREIGN,
+    NAMES,
+    SINGLE,
+    copy,
+    dxltools,
+    dxltools_command,
+    error_line,
+    invoke,
+)
 from tests.directory_strategies import GenDirectory, fixable_directories
-from tests.shared import FIXTURES
 
-SINGLE = FIXTURES / "foreign-domain-single.dxl"
 ORDINARY = ["CN=DominoApp1/O=Acme", "CN=DominoHub1/O=Acme", "CN=DominoMail1/O=Acme"]
 COEX = ["CN=DominoCoex1/O=Acme", "CN=DominoCoex2/O=Acme"]
 ACME = {"group": "AcmeMailServers", "exact": True, "extra_members": [], "servers_only": False}

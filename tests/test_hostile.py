@@ -30,6 +30,7 @@ from tests.clitools import (
     BTEX_UNIDS,
     COEX,
     NAMES,
+    SINGLE,
     error_line,
     expected,
     file_state,
@@ -461,10 +462,14 @@ def test_a_declared_entity_is_well_formed_but_not_read(tmp_path: Path) -> None:
     # A harmless entity, declared in the internal subset and used in a Foreign
     # Domain document: XML says the file is well-formed, and validate agrees; the
     # commands that read the note say why they stop, without "not well-formed".
-    single = (NAMES.parent / "foreign-domain-single.dxl").read_bytes()
-    data = single.replace(
-        b"'xmlschemas/domino_9_0_1.dtd'>", b"'xmlschemas/domino_9_0_1.dtd' [<!ENTITY co 'Acme'>]>"
-    ).replace(b"(mail &amp; free/busy)", b"(mail &co; free/busy)")
+    data = (
+        SINGLE.read_bytes()
+        .replace(
+            b"'xmlschemas/domino_9_0_1.dtd'>",
+            b"'xmlschemas/domino_9_0_1.dtd' [<!ENTITY co 'Acme'>]>",
+        )
+        .replace(b"(mail &amp; free/busy)", b"(mail &co; free/busy)")
+    )
     assert data.count(b"&co;") == 1 and data.count(b"<!ENTITY") == 1
     path = tmp_path / "single.dxl"
     path.write_bytes(data)
