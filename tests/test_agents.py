@@ -8,6 +8,7 @@ import pytest
 
 from dxltools import EditError, rewrite_bytes
 from dxltools.agents import load_agent
+from dxltools.agents.loader import describe_agent
 from dxltools.dxl.model import ItemFlags
 from dxltools.dxl.parse import parse_note
 from dxltools.edit.edits import add_names, remove_names, set_item, set_readers
@@ -163,6 +164,43 @@ def test_domain_type_never_seen_is_a_file_warning() -> None:
     assert "ForeignDomain" in warning
 
 
+def test_a_condition_of_several_values_never_seen_names_them_all(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "name = 'x'\n[select]\nforms = ['Domain']\n"
+        "[select.where]\nDomainType = ['GlobalDomain', 'LocalDomain']\n" + REMOVE_A
+    )
+    agent = load_agent(str(path)).start()
+    assert not rewrite_bytes(domain(FOREIGN), agent.edit, select=agent.wants).report.changed
+    assert agent.warnings() == (
+        "no document selected: DomainType GlobalDomain or LocalDomain never appears in this "
+        "file (values seen: ForeignDomain)",
+    )
+
+
+def test_flags_of_set_item_and_add_names_in_an_agent_file(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "name = 'x'\n[select]\nforms = ['Domain']\n"
+        "[[actions]]\naction = 'set-item'\nitem = 'Owners'\nvalues = ['CN=A/O=Acme']\n"
+        "flags = ['names', 'readers']\n"
+        "[[actions]]\naction = 'add-names'\nitem = 'Editors'\nnames = ['CN=B/O=Acme']\n"
+        "[[actions]]\naction = 'remove-names'\nitem = 'Editors'\nnames = ['CN=C/O=Acme']\n"
+    )
+    agent = load_agent(str(path)).start()
+    result = rewrite_bytes(domain(FOREIGN, ACCESS), agent.edit, select=agent.wants)
+    written = parse_note(
+        result.data[result.data.index(b"<document") : result.data.index(b"</database>")]
+    )
+    flags = {item.name: item.flags for item in written.items}
+    assert flags["Owners"] == ItemFlags(names=True, readers=True)
+    assert flags["Editors"] == ItemFlags(names=True)  # add-names' default
+    # No action sets readers the way set-readers does: no warning that the
+    # DocumentAccess authors item still grants read access.
+    (note,) = result.report.notes
+    assert note.warnings == ()
+
+
 def domain_document(domain_type: str, unid: str, domain_name: str = "BTEx") -> str:
     return (
         f"<document form='Domain'><noteinfo noteid='1' unid='{unid}' sequence='1'/>"
@@ -273,6 +311,83 @@ def test_agent_file_errors_name_the_file_and_key(tmp_path: Path, text: str, key:
     assert message.startswith(str(path) + ": ")
     assert key in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("default", ["['a', 1]", "5"])
+def test_a_list_default_must_be_strings(tmp_path: Path, default: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(f"name = 'x'\n[parameters.p]\ntype = 'list'\ndefault = {default}\n" + REMOVE_A)
+    with pytest.raises(AgentError) as caught:
+        load_agent(str(path))
+    assert str(caught.value) == (
+        f"{path}: parameters.p.default: must be a string or a list of strings"
+    )
+
+
+ACTION_A = "[[actions]]\naction = 'remove-item'\nitem = '{item}'\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[parameters.p]\nbogus = 1\n" + REMOVE_A,
+            "parameters.p.bogus: unknown key (allowed: default, description, required, type)",
+        ),
+        (
+            "[parameters.p]\ntype = 'int'\n" + REMOVE_A,
+            "parameters.p.type: must be 'string' or 'list'",
+        ),
+        (
+            "[parameters.p]\nrequired = 'yes'\n" + REMOVE_A,
+            "parameters.p.required: must be true or false",
+        ),
+        ("actions = []\n", "actions: must be a non-empty array of tables ([[actions]])"),
+        ("actions = 'remove-item'\n", "actions: must be a non-empty array of tables ([[actions]])"),
+        (ACTION_A.format(item=" "), "actions[0].item: must not be empty"),
+        (
+            "[[actions]]\naction = 'set-item'\nitem = 'a'\nvalues = ['b']\nflags = ['bold']\n",
+            "actions[0].flags: unknown flag 'bold'",
+        ),
+        (
+            REMOVE_A + "[audit]\nbogus = 1\n",
+            "audit.bogus: unknown key (allowed: domain, domain_type, server_items)",
+        ),
+    ],
+)
+def test_agent_file_errors_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text("name = 'x'\n" + text)
+    with pytest.raises(AgentError) as caught:
+        load_agent(str(path))
+    assert str(caught.value) == f"{path}: {message}"
+
+
+def test_a_setting_for_an_agent_without_parameters(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text("name = 'x'\n" + REMOVE_A)
+    with pytest.raises(AgentError) as caught:
+        load_agent(str(path), {"domain": "BTEx"})
+    assert str(caught.value) == f"{path}: --set domain: unknown parameter (known: none)"
+
+
+@pytest.mark.parametrize(("written", "domain"), [("BTEx", "BTEx"), (" ", None), ("", None)])
+def test_the_audit_of_an_agent_file_names_its_domain_or_none(
+    tmp_path: Path, written: str, domain: str | None
+) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(f"name = 'x'\n{REMOVE_A}[audit]\ndomain = '{written}'\n")
+    audit = load_agent(str(path)).audit
+    assert audit is not None and audit.domain == domain
+
+
+def test_describing_an_agent_file_refuses_an_unknown_key(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text("name = 'x'\nbogus = 1\n" + REMOVE_A)
+    with pytest.raises(AgentError) as caught:
+        describe_agent(path)
+    allowed = "actions, audit, description, name, parameters, select"
+    assert str(caught.value) == f"{path}: bogus: unknown key (allowed: {allowed})"
 
 
 def test_unknown_setting_and_unknown_agent() -> None:

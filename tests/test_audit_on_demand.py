@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -20,7 +21,7 @@ from dxltools.access.resolver import Access
 from dxltools.access.skim import plain_item_texts, skim_group
 from dxltools.audit.collect import Auditor
 from dxltools.audit.report import AuditReport
-from dxltools.dxl.parse import read_items
+from dxltools.dxl.parse import note_from_segment, read_items
 from dxltools.dxl.scan import Scanner
 from dxltools.dxl.segments import Prolog, Segment, SegmentKind
 from dxltools.errors import DxlSyntaxError
@@ -248,7 +249,8 @@ def test_the_groups_a_question_needs_are_parsed_when_asked(parsed: list[Group]) 
         + domain_note("Admins", "CN=Coex1/O=Acme")
         + "</database>\n"
     ).encode()
-    auditor = audited([("names.dxl", data)], on_demand=True)
+    auditor = Auditor()  # on demand unless told otherwise
+    auditor.add_bytes(data, "names.dxl")
     parsed.clear()
     auditor.report()
     assert [group.name for group in parsed] == ["Admins"]
@@ -473,6 +475,83 @@ def test_a_domain_document_read_from_its_bytes_alone_still_replaces_an_earlier_c
     exports = [("names.dxl", first), ("later.dxl", later)]
     assert assert_same_audit(exports).domains == ()
     assert len(assert_same_audit(exports[:1]).domains) == 1
+
+
+@pytest.mark.parametrize("later_form", ["Group", "Server"])
+def test_a_document_exported_again_under_another_form_replaces_the_first(
+    later_form: str,
+) -> None:
+    # One UNID, a Domain document first, then (edited since) another form: the later copy
+    # is the document, so BTEx has none left, in either audit.
+    unid = "D0000000000000000000000000000001"
+    first = (PROLOG + domain_note("CN=Coex1/O=Acme") + "</database>\n").encode()
+    if later_form == "Group":
+        note = group_note(unid, "Sales", "CN=Jo/O=Acme")
+    else:
+        note = (
+            f"<document form='Server'><noteinfo unid='{unid}'/>"
+            "<item name='ServerName'><text>CN=Mail9/O=Acme</text></item></document>\n"
+        )
+    later = (PROLOG + note + "</database>\n").encode()
+    exports = [("names.dxl", first), ("later.dxl", later)]
+    assert assert_same_audit(exports).domains == ()
+    assert len(assert_same_audit(exports[:1]).domains) == 1
+
+
+@pytest.mark.parametrize("on_demand", [True, False])
+def test_a_server_document_exported_again_as_a_group_is_no_server(on_demand: bool) -> None:
+    unid = "5000000000000000000000000000000A"
+    server = (
+        f"<document form='Server'><noteinfo unid='{unid}'/>"
+        "<item name='ServerName'><text>CN=Mail9/O=Acme</text></item></document>\n"
+    )
+    first = (PROLOG + server + domain_note("CN=Coex1/O=Acme") + "</database>\n").encode()
+    later = (PROLOG + group_note(unid, "Sales", "CN=Jo/O=Acme") + "</database>\n").encode()
+    assert "CN=Mail9/O=Acme" in audited([("names.dxl", first)], on_demand=on_demand).servers()
+    both = audited([("names.dxl", first), ("later.dxl", later)], on_demand=on_demand)
+    assert "CN=Mail9/O=Acme" not in both.servers()
+
+
+@pytest.mark.parametrize("way", ["bytes", "stream", "file"])
+def test_the_inside_of_notes_passed_over_is_checked_only_when_strict(
+    way: str, tmp_path: Path
+) -> None:
+    # A Person document is passed over unread: its mismatched tags are found by --strict.
+    person = "<document form='Person'><item name='X'><text>a</item></document>\n"
+    data = (PROLOG + person + domain_note("CN=Coex1/O=Acme") + "</database>\n").encode()
+    path = tmp_path / "names.dxl"
+    path.write_bytes(data)
+
+    def read(auditor: Auditor, **strict: Any) -> Auditor:  # none: the default
+        if way == "bytes":
+            auditor.add_bytes(data, **strict)
+        elif way == "stream":
+            auditor.add_stream(io.BytesIO(data), **strict)
+        else:
+            auditor.add_file(path, **strict)
+        return auditor
+
+    assert len(read(Auditor()).report().domains) == 1  # not strict unless told
+    with pytest.raises(DxlSyntaxError, match="not well-formed"):
+        read(Auditor(), strict=True)
+
+
+def test_a_domain_document_of_another_type_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its bytes lack the letters of ForeignDomain: the audit passes over it unparsed.
+    foreign = (PROLOG + domain_note("CN=Coex1/O=Acme") + "</database>\n").encode()
+    adjacent = foreign.replace(b">ForeignDomain<", b">AdjacentDomain<").replace(b"D0", b"E0")
+    read: list[int] = []
+
+    def spy(segment: Segment, prolog: Prolog, source: str) -> object:
+        read.append(segment.line)
+        return note_from_segment(segment, prolog, source)
+
+    monkeypatch.setattr("dxltools.audit.collect.note_from_segment", spy)
+    auditor = Auditor()
+    auditor.add_bytes(adjacent, "adjacent.dxl")
+    assert read == []
+    auditor.add_bytes(foreign, "foreign.dxl")
+    assert read == [3] and len(auditor.report().domains) == 1
 
 
 @pytest.mark.parametrize(

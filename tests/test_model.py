@@ -86,6 +86,28 @@ def test_namespaced_note() -> None:
     assert note.form == "Domain"  # from the Form item when the tag has no form attribute
 
 
+def test_form_item_among_other_items() -> None:
+    note = parse_note(
+        b"<document><item name='DomainName'><text>BTEx</text></item>"
+        b"<item name='Form'><text>Domain</text></item></document>"
+    )
+    assert note.form == "Domain"  # the Form item's, not the first text met
+
+
+def test_blank_text_around_a_break_is_read() -> None:
+    # Blanks beside an element are text too: " \n  " is a value, not indentation.
+    note = parse_note(b"<document><item name='Lines'><text> <break/>  </text></item></document>")
+    assert note.items[0].value == Text(" \n  ")
+
+
+@pytest.mark.parametrize(
+    ("code", "char"), [("0", "\x00"), ("1f", "\x1f"), ("10FFFF", "\U0010ffff")]
+)
+def test_nonxmlchar_code_points_up_to_the_last(code: str, char: str) -> None:
+    data = f"<document><item name='a'><text>a<nonxmlchar value='{code}'/></text></item></document>"
+    assert parse_note(data.encode()).items[0].value == Text("a" + char)
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -134,6 +156,10 @@ def test_bad_datetime() -> None:
         (b"<document><item name='a'><text>x</text><text>y</text></item></document>", "exactly one"),
         (b"<document><item><text>x</text></item></document>", "no name"),
         (b"<document><item name='a'><text/></item><noteinfo/></document>", "after the items"),
+        (
+            b"<document><item name='a'><text><nonxmlchar value='110000'/></text></item></document>",
+            "not a hex code point",
+        ),
     ],
 )
 def test_bad_notes_are_located_errors(data: bytes, reason: str) -> None:

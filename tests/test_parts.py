@@ -129,6 +129,26 @@ def test_cuts_before_every_note_start_even_where_none_can_be(
     assert small_parts[-1]
 
 
+@pytest.mark.parametrize("agent", sorted(AGENTS))
+def test_the_values_every_part_saw_are_in_the_warning(
+    agent: str, tmp_path: Path, cut_everywhere: None, small_parts: list[bool]
+) -> None:
+    # No document is selected, and each part sees another domain type: the warning of
+    # the parts, as of one pass, lists both.
+    data = FOREIGN.read_bytes()
+    first = data.index(b">ForeignDomain<")
+    data = data[:first] + data[first:].replace(b">ForeignDomain<", b">AdjacentDomain<", 1)
+    path = tmp_path / "types.dxl"
+    path.write_bytes(data.replace(b">ForeignDomain<", b">GlobalDomain<"))
+    _assert_same_as_one_pass(path, tmp_path, 2, agent)
+    *_, run = _rewrite(path, tmp_path / "again.dxl", 2, agent)
+    assert small_parts[-1] and run.selected == 0
+    assert run.warnings() == (
+        "no document selected: DomainType ForeignDomain never appears in this file "
+        "(values seen: AdjacentDomain, GlobalDomain)",
+    )
+
+
 def test_a_cut_inside_a_comment_falls_back_to_one_pass(
     tmp_path: Path, cut_everywhere: None, small_parts: list[bool]
 ) -> None:

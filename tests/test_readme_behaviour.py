@@ -72,6 +72,9 @@ def test_ctrl_c_stops_between_two_writes_and_exits_2(tmp_path: Path) -> None:
     if pid == 0:  # pragma: no cover - the child
         try:
             sys.stderr = log.open("w", encoding="utf-8")
+            # As in a terminal: a shell starts its background jobs with SIGINT ignored,
+            # and pytest run that way would hand it down.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             real = os.replace
 
             def interrupted(*args: Any, **kwargs: Any) -> None:
