@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from dxltools.agents import AgentRun, AuditSpec, load_agent
 from dxltools.agents.apply import OwnAudit as _OwnAudit
+from dxltools.audit.report import AuditReport
 from dxltools.dxl.tokens import NOTE_START_RE
 from dxltools.errors import DxlError
 from dxltools.rewrite import parts as parts_module
@@ -298,13 +299,16 @@ PARSED_AT_ONCE = NAMES.read_bytes().replace(
 )
 
 
-@pytest.mark.parametrize("data", [NAMES.read_bytes(), PARSED_AT_ONCE], ids=["skimmed", "parsed"])
-def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
-    data: bytes, tmp_path: Path, small_parts: list[bool]
-) -> None:
+Keyed = list[tuple[str, tuple[str, ...]]]
+
+
+def _own_audits(data: bytes, tmp_path: Path) -> tuple[list[AuditReport], list[Keyed]]:
+    """The own audit of coexistence-readers on `data`, in one pass and in 4 parts: its
+    reports and its groups (key and names), one pass first."""
     source = tmp_path / "names.dxl"
     source.write_bytes(data)
-    reports, groups = [], []
+    reports: list[AuditReport] = []
+    groups: list[Keyed] = []
     for parts in (1, 4):
         run = load_agent("coexistence-readers", AGENTS["coexistence-readers"]).start()
         audit = _OwnAudit(
@@ -320,12 +324,69 @@ def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
         )
         reports.append(audit.auditor.report())
         groups.append([(key, group.names) for key, group in audit.auditor.groups().items()])
+    return reports, groups
+
+
+@pytest.mark.parametrize("data", [NAMES.read_bytes(), PARSED_AT_ONCE], ids=["skimmed", "parsed"])
+def test_the_audit_tap_absorbs_its_parts_into_the_audit_of_one_pass(
+    data: bytes, tmp_path: Path, small_parts: list[bool]
+) -> None:
+    reports, groups = _own_audits(data, tmp_path)
     assert small_parts[-1]  # the parts did the work
     assert reports[0] == reports[1]
     assert reports[0].domains  # the fixture's Foreign Domain documents were audited
     # Every Group document of the fixture, whichever part read it.
     assert groups[0] == groups[1]
     assert len(groups[0]) == data.count(b"<document form='Group'>") == NAMES_GROUPS
+
+
+def _unid_before(data: bytes, text: bytes, after: int = 0) -> str:
+    """The UNID of the document that holds the first `text` after `after`."""
+    start = data.rindex(b"unid='", 0, data.index(text, after)) + len(b"unid='")
+    return data[start : data.index(b"'", start)].decode()
+
+
+def test_a_later_part_replaces_a_document_exported_again_under_another_form(
+    tmp_path: Path, small_parts: list[bool]
+) -> None:
+    # At the end of the file, in the last part: a Server document with a Group
+    # document's UNID, a Group document with a Server document's, a Domain document
+    # of another type with a Foreign Domain document's, a Foreign Domain document with
+    # another Server document's. The earlier copies count in no audit.
+    data = NAMES.read_bytes()
+    group = _unid_before(data, b"<item name='ListName'")
+    server = _unid_before(data, b"<item name='ServerName'")
+    other_server = _unid_before(data, b"<item name='ServerName'", data.index(b"'ServerName'") + 1)
+    domain = _unid_before(data, b"<text>ForeignDomain</text>")
+    later = (
+        f"<document form='Server'><noteinfo unid='{group}'/>"
+        "<item name='ServerName'><text>CN=Mail9/O=Acme</text></item></document>\n"
+        f"<document form='Group'><noteinfo unid='{server}'/>"
+        "<item name='ListName'><text>Others</text></item>"
+        "<item name='Members'><text>CN=Jo/O=Acme</text></item></document>\n"
+        f"<document form='Domain'><noteinfo unid='{domain}'/>"
+        "<item name='DomainType'><text>AdjacentDomain</text></item></document>\n"
+        f"<document form='Domain'><noteinfo unid='{other_server}'/>"
+        "<item name='DomainType'><text>ForeignDomain</text></item>"
+        "<item name='DomainName'><text>Other</text></item>"
+        "<item name='MailServer'><text>CN=Mail9/O=Acme</text></item></document>\n"
+    ).encode()
+    # Person documents enough that the copies are in another part than the first.
+    person = (
+        b"<document form='Person'>"
+        b"<item name='FullName'><text>CN=P/O=Acme</text></item></document>\n"
+    )
+    data = data.replace(
+        b"</database>", person * (4 * len(data) // len(person)) + later + b"</database>"
+    )
+    reports, groups = _own_audits(data, tmp_path)
+    assert small_parts[-1]
+    assert reports[0] == reports[1]
+    assert groups[0] == groups[1]
+    keys = [key for key, _ in groups[0]]
+    assert group.casefold() not in keys and server.casefold() in keys
+    unids = [item.document.unid for audit in reports[0].domains for item in audit.documents]
+    assert domain not in unids and other_server in unids and server != other_server
 
 
 def test_the_tap_is_always_among_what_the_parts_send_back() -> None:

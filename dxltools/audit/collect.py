@@ -102,6 +102,10 @@ class Auditor:
         self._groups = LazyGroups()
         self._documents: dict[str, DomainDocument] = {}
         self._acl: Acl | None = None
+        # Keys of the documents read last as something that is not kept (a Domain document
+        # of another type, a group without a name...): each still replaces an earlier
+        # copy, in this auditor and, through absorb, in the one of an earlier part.
+        self._dropped: set[str] = set()
         self._kept: dict[Any, Any] = {}  # see _share
         # DomainName of every document of the domain type, chosen or not (casefolded: as written)
         self.domains_seen: dict[str, str] = {}
@@ -166,6 +170,9 @@ class Auditor:
         for key, document in later._documents.items():
             self._forget(key)
             self._documents[key] = document
+        for key in later._dropped:
+            self._forget(key)
+            self._dropped.add(key)
         if later._acl is not None:
             self._acl = later._acl if self._acl is None else self._acl.merged(later._acl)
 
@@ -173,6 +180,12 @@ class Auditor:
         self._servers.pop(key, None)
         self._documents.pop(key, None)
         self._groups.discard(key)
+        self._dropped.discard(key)
+
+    def _drop(self, key: str) -> None:
+        """A document read under `key` that is not kept: an earlier copy is gone."""
+        self._forget(key)
+        self._dropped.add(key)
 
     def _add_acl(self, segment: Segment, prolog: Prolog, source: str) -> None:
         acl = parse_acl(
@@ -197,15 +210,16 @@ class Auditor:
             skimmed = skim_group(segment, prolog)
         if skimmed is not None:
             key = skimmed.unid.casefold() if skimmed.unid else f"{source}:{segment.line}"
-            self._forget(key)
+            self._drop(key)
             if skimmed.names:
+                self._dropped.discard(key)
                 self._groups.add(key, skimmed, prolog, source, segment.line)
             return
         if self.on_demand and written == "domain" and parsed is None:
             readable, unid = self._unaudited(segment, prolog)
             if readable:
                 # Not parsed, but a later copy still replaces an earlier one.
-                self._forget(unid.casefold() if unid else f"{source}:{segment.line}")
+                self._drop(unid.casefold() if unid else f"{source}:{segment.line}")
                 return
         note: Note | NoteItems
         if parsed is not None:
@@ -216,17 +230,20 @@ class Auditor:
             note = note_from_segment(segment, prolog, source)
         key = note.unid.casefold() if note.unid else f"{source}:{segment.line}"
         # A later copy of a document replaces an earlier one, even if it no longer counts.
-        self._forget(key)
+        self._drop(key)
         form = (note.form or "").casefold()
         if form == "server":
             server = server_name_of(note)
             if server:
+                self._dropped.discard(key)
                 self._servers[key] = server
         elif form == "group":
             group = group_of(note)
             if group is not None:
+                self._dropped.discard(key)
                 self._groups.add_group(key, group, prolog, source)
         elif form == "domain" and isinstance(note, Note) and self._audited(note):
+            self._dropped.discard(key)
             self._documents[key] = self._document(note, source)
 
     def _unaudited(self, segment: Segment, prolog: Prolog) -> tuple[bool, str | None]:
