@@ -20,10 +20,12 @@ from lxml import etree
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
 from dxltools.cli.validate import ValidateOptions, run_validate
 from dxltools.dxl.scan import scan_bytes
+from dxltools.validate import structure
 from dxltools.validate.check import FileCheck, validate_bytes
 from dxltools.validate.dtd import DtdResolver, find_dtd
 from dxltools.validate.problems import ValidationProblem
 from dxltools.validate.structure import SeenUnids
+from tests.hostile import watchdog
 from tests.shared import (
     FIXTURES,
     REAL_DXL,
@@ -773,6 +775,18 @@ def test_seen_unids_grow_and_remember_first_lines() -> None:
     assert len(seen) == 5000
     assert [seen.add(keys[i], 99999) for i in (0, 1234, 4999)] == [1, 1235, 5000]
     assert len(seen) == 5000
+
+
+def test_seen_unids_reach_every_slot_when_keys_collide(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keys of one hash take the slots after it one by one, past the half of the table:
+    # a probe that skipped slots would find none free there and never return.
+    monkeypatch.setattr(structure, "hash", lambda key: 0, raising=False)
+    seen = SeenUnids()
+    keys = [i.to_bytes(16, "big") for i in range(600)]  # 1,024 slots until 683 keys
+    with watchdog(60):
+        assert all(seen.add(key, line) is None for line, key in enumerate(keys, 1))
+        assert [seen.add(keys[i], 99999) for i in (0, 511, 599)] == [1, 512, 600]
+    assert len(seen) == 600
 
 
 def far_file(mutate: bytes, into: bytes) -> bytes:
