@@ -183,6 +183,21 @@ def test_undeclared_attribute_is_a_dtd_problem() -> None:
 
 
 @requires_schemas
+def test_problems_found_in_one_read_are_reported_in_line_order() -> None:
+    # One chunk: the structure rules see the later note's noteid as its note ends, the
+    # DTD's error on the earlier note comes from libxml2's log afterwards.
+    data = replace_once(names(), b"<document form='Group'>", b"<document form='Group' zork='1'>")
+    data = data[: data.rindex(b"noteid='")] + data[data.rindex(b"noteid='") :].replace(
+        b"noteid='", b"noteid='x", 1
+    )
+    problems = validate_bytes(data, "names.dxl", SCHEMAS)
+    assert [(p.line, p.code) for p in problems] == [
+        (line_of(data, b"zork="), "dtd"),
+        (line_of(data, b"noteid='x"), "noteid"),
+    ]
+
+
+@requires_schemas
 def test_dtd_checks_the_order_of_the_root_children_past_many_notes() -> None:
     # The ACL moved after every document: only the root's content model says it is wrong,
     # and libxml2 checks it when the root ends, long after the documents were cleared.
