@@ -163,6 +163,13 @@ def group_note(unid: str, name: str, *members: str) -> str:
     )
 
 
+def server_note(unid: str, name: str) -> str:
+    return (
+        f"<document form='Server'><noteinfo unid='{unid}'/>"
+        f"<item name='ServerName'><text>{name}</text></item></document>\n"
+    )
+
+
 def domain_note(*readers: str) -> str:
     texts = "".join(f"<text>{reader}</text>" for reader in readers)
     return (
@@ -488,10 +495,7 @@ def test_a_document_exported_again_under_another_form_replaces_the_first(
     if later_form == "Group":
         note = group_note(unid, "Sales", "CN=Jo/O=Acme")
     else:
-        note = (
-            f"<document form='Server'><noteinfo unid='{unid}'/>"
-            "<item name='ServerName'><text>CN=Mail9/O=Acme</text></item></document>\n"
-        )
+        note = server_note(unid, "CN=Mail9/O=Acme")
     later = (PROLOG + note + "</database>\n").encode()
     exports = [("names.dxl", first), ("later.dxl", later)]
     assert assert_same_audit(exports).domains == ()
@@ -501,11 +505,12 @@ def test_a_document_exported_again_under_another_form_replaces_the_first(
 @pytest.mark.parametrize("on_demand", [True, False])
 def test_a_server_document_exported_again_as_a_group_is_no_server(on_demand: bool) -> None:
     unid = "5000000000000000000000000000000A"
-    server = (
-        f"<document form='Server'><noteinfo unid='{unid}'/>"
-        "<item name='ServerName'><text>CN=Mail9/O=Acme</text></item></document>\n"
-    )
-    first = (PROLOG + server + domain_note("CN=Coex1/O=Acme") + "</database>\n").encode()
+    first = (
+        PROLOG
+        + server_note(unid, "CN=Mail9/O=Acme")
+        + domain_note("CN=Coex1/O=Acme")
+        + "</database>\n"
+    ).encode()
     later = (PROLOG + group_note(unid, "Sales", "CN=Jo/O=Acme") + "</database>\n").encode()
     assert "CN=Mail9/O=Acme" in audited([("names.dxl", first)], on_demand=on_demand).servers()
     both = audited([("names.dxl", first), ("later.dxl", later)], on_demand=on_demand)

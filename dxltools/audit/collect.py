@@ -182,11 +182,6 @@ class Auditor:
         self._groups.discard(key)
         self._dropped.discard(key)
 
-    def _drop(self, key: str) -> None:
-        """A document read under `key` that is not kept: an earlier copy is gone."""
-        self._forget(key)
-        self._dropped.add(key)
-
     def _add_acl(self, segment: Segment, prolog: Prolog, source: str) -> None:
         acl = parse_acl(
             segment.data,
@@ -210,16 +205,19 @@ class Auditor:
             skimmed = skim_group(segment, prolog)
         if skimmed is not None:
             key = skimmed.unid.casefold() if skimmed.unid else f"{source}:{segment.line}"
-            self._drop(key)
+            self._forget(key)
             if skimmed.names:
-                self._dropped.discard(key)
                 self._groups.add(key, skimmed, prolog, source, segment.line)
+            else:
+                self._dropped.add(key)
             return
         if self.on_demand and written == "domain" and parsed is None:
             readable, unid = self._unaudited(segment, prolog)
             if readable:
                 # Not parsed, but a later copy still replaces an earlier one.
-                self._drop(unid.casefold() if unid else f"{source}:{segment.line}")
+                key = unid.casefold() if unid else f"{source}:{segment.line}"
+                self._forget(key)
+                self._dropped.add(key)
                 return
         note: Note | NoteItems
         if parsed is not None:
@@ -230,21 +228,16 @@ class Auditor:
             note = note_from_segment(segment, prolog, source)
         key = note.unid.casefold() if note.unid else f"{source}:{segment.line}"
         # A later copy of a document replaces an earlier one, even if it no longer counts.
-        self._drop(key)
+        self._forget(key)
         form = (note.form or "").casefold()
-        if form == "server":
-            server = server_name_of(note)
-            if server:
-                self._dropped.discard(key)
-                self._servers[key] = server
-        elif form == "group":
-            group = group_of(note)
-            if group is not None:
-                self._dropped.discard(key)
-                self._groups.add_group(key, group, prolog, source)
+        if form == "server" and (server := server_name_of(note)):
+            self._servers[key] = server
+        elif form == "group" and (group := group_of(note)) is not None:
+            self._groups.add_group(key, group, prolog, source)
         elif form == "domain" and isinstance(note, Note) and self._audited(note):
-            self._dropped.discard(key)
             self._documents[key] = self._document(note, source)
+        else:
+            self._dropped.add(key)
 
     def _unaudited(self, segment: Segment, prolog: Prolog) -> tuple[bool, str | None]:
         """``(True, UNID)`` for a Domain document that cannot be of the domain type
