@@ -151,11 +151,15 @@ class StructureRules:
         first_item: tuple[int, etree._Element] | None = None
         order_reported = False
         last: tuple[int, str] = (-1, "")
+        item_tag = self.item_tag
         for index, child in enumerate(note.iterchildren(etree.Element)):
             tag = child.tag
-            if tag == self.item_tag:
-                first_item = first_item or (index, child)
-                self._check_item(child, place, index)
+            if tag == item_tag:
+                if first_item is None:
+                    first_item = (index, child)
+                # Most items are named and hold one element: that, in three C calls.
+                if not (child.get("name") and len(child) == 1 and isinstance(child[0].tag, str)):
+                    self._check_item(child, place, index)
                 continue
             order = self.header_order.get(str(tag))
             if order is None:
