@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from dxltools.agents import AgentRun, AuditSpec, load_agent
 from dxltools.agents.apply import OwnAudit as _OwnAudit
 from dxltools.audit.report import AuditReport
+from dxltools.dxl.select import FormSelect
 from dxltools.dxl.tokens import NOTE_START_RE
 from dxltools.errors import DxlError
 from dxltools.rewrite import parts as parts_module
@@ -302,9 +303,12 @@ PARSED_AT_ONCE = NAMES.read_bytes().replace(
 Keyed = list[tuple[str, tuple[str, ...]]]
 
 
-def _own_audits(data: bytes, tmp_path: Path) -> tuple[list[AuditReport], list[Keyed]]:
+def _own_audits(
+    data: bytes, tmp_path: Path, forms: frozenset[str] | None = None
+) -> tuple[list[AuditReport], list[Keyed]]:
     """The own audit of coexistence-readers on `data`, in one pass and in 4 parts: its
-    reports and its groups (key and names), one pass first."""
+    reports and its groups (key and names), one pass first. `forms`: the rewrite
+    parses the notes of these forms (casefolded) instead of the agent's."""
     source = tmp_path / "names.dxl"
     source.write_bytes(data)
     reports: list[AuditReport] = []
@@ -317,7 +321,7 @@ def _own_audits(data: bytes, tmp_path: Path) -> tuple[list[AuditReport], list[Ke
         rewrite_file(
             source,
             run.edit,
-            select=run.wants,
+            select=run.wants if forms is None else FormSelect(forms),
             output=tmp_path / f"out{parts}.dxl",
             observers=Observers(tap=audit, learners=(run,)),
             parts=parts,
@@ -346,6 +350,18 @@ def _unid_before(data: bytes, text: bytes, after: int = 0) -> str:
     return data[start : data.index(b"'", start)].decode()
 
 
+def _in_the_last_part(data: bytes, later: bytes) -> bytes:
+    """`data` with `later` at its end, after Person documents enough that, of 4 parts,
+    `later` is in the last one."""
+    person = (
+        b"<document form='Person'>"
+        b"<item name='FullName'><text>CN=P/O=Acme</text></item></document>\n"
+    )
+    return data.replace(
+        b"</database>", person * (4 * len(data) // len(person)) + later + b"</database>"
+    )
+
+
 def test_a_later_part_replaces_a_document_exported_again_under_another_form(
     tmp_path: Path, small_parts: list[bool]
 ) -> None:
@@ -371,14 +387,7 @@ def test_a_later_part_replaces_a_document_exported_again_under_another_form(
         "<item name='DomainName'><text>Other</text></item>"
         "<item name='MailServer'><text>CN=Mail9/O=Acme</text></item></document>\n"
     ).encode()
-    # Person documents enough that the copies are in another part than the first.
-    person = (
-        b"<document form='Person'>"
-        b"<item name='FullName'><text>CN=P/O=Acme</text></item></document>\n"
-    )
-    data = data.replace(
-        b"</database>", person * (4 * len(data) // len(person)) + later + b"</database>"
-    )
+    data = _in_the_last_part(data, later)
     reports, groups = _own_audits(data, tmp_path)
     assert small_parts[-1]
     assert reports[0] == reports[1]
@@ -450,3 +459,29 @@ def test_what_parts_that_gave_up_left_in_the_file_is_emptied_first(
     one = _rewrite(NAMES, tmp_path / "one.dxl", 1)[0]
     monkeypatch.setattr(parts_module, "rewrite_in_parts", left_a_mess)
     assert _rewrite(NAMES, tmp_path / "many.dxl", 3)[0] == one
+
+
+def test_a_later_part_drops_an_unread_copy_that_counts_no_more(
+    tmp_path: Path, small_parts: list[bool]
+) -> None:
+    # The two copies the audit drops without parsing them (the rewrite parses Person
+    # documents only here): a Group document without a ListName, skimmed, with a Group
+    # document's UNID; a Domain document of another type, passed over, with a Foreign
+    # Domain document's. In the last of 4 parts, they still replace the first copies.
+    data = NAMES.read_bytes()
+    group = _unid_before(data, b"<item name='ListName'")
+    domain = _unid_before(data, b"<text>ForeignDomain</text>")
+    later = (
+        f"<document form='Group'><noteinfo unid='{group}'/>"
+        "<item name='Members'><text>CN=Jo/O=Acme</text></item></document>\n"
+        f"<document form='Domain'><noteinfo unid='{domain}'/>"
+        "<item name='DomainType'><text>AdjacentDomain</text></item></document>\n"
+    ).encode()
+    data = _in_the_last_part(data, later)
+    reports, groups = _own_audits(data, tmp_path, forms=frozenset({"person"}))
+    assert small_parts[-1]
+    assert reports[0] == reports[1]
+    assert groups[0] == groups[1]
+    assert group.casefold() not in [key for key, _ in groups[0]]
+    unids = [item.document.unid for audit in reports[0].domains for item in audit.documents]
+    assert unids and domain not in unids
