@@ -106,6 +106,7 @@ class _Pass:
         self.root_is_element = not self.root_is_note and head.prolog.root_name != "database"
         self.root: etree._Element | None = None
         self.done: etree._Element | None = None  # the last child of the root checked
+        self.root_ended = False  # then every child of the root is whole
         self.note_tags = frozenset(prefix + tag for tag in NOTE_TAGS)
         self.expected: deque[Segment] = deque()  # top-level elements fed, not ended yet
         self.found: list[ValidationProblem] = []
@@ -165,8 +166,9 @@ class _Pass:
                 self.root = element.getroottree().getroot()
         if self.root is not None and len(self.root):
             # Children the DTD does not know get no event: those a later sibling
-            # follows are whole, and at the end of the file all are.
-            self._catch_up(None if data is None and failure is None else self.root[-1])
+            # follows are whole, and once the root has ended all are (even when
+            # close() then raises because the file is not valid).
+            self._catch_up(None if self.root_ended else self.root[-1])
         fatal = self._read_log()
         self._read_refusals()
         if fatal is None and failure is not None and not (data is None and self.validity_errors):
@@ -237,6 +239,7 @@ class _Pass:
                 self._top_level_ended(element, root)
                 self.done = element
         elif parent is None:
+            self.root_ended = True
             if self.root_is_note:
                 self.rules.check_note(element, self._place(element))
             elif self.root_is_element:
