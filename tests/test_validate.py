@@ -23,6 +23,7 @@ from dxltools.dxl.scan import scan_bytes
 from dxltools.validate import structure
 from dxltools.validate.check import FileCheck, validate_bytes
 from dxltools.validate.dtd import DtdResolver, find_dtd
+from dxltools.validate.ids import kept_attributes
 from dxltools.validate.problems import ValidationProblem
 from dxltools.validate.structure import SeenUnids
 from tests.hostile import watchdog
@@ -842,6 +843,120 @@ def test_root_end_tag_split_across_reads() -> None:
     data = replace_once(names(), b"<item name='DomainName'>", b"<item>")
     data = replace_once(data, b"noteid='8f4'", b"noteid='x'")
     assert codes(validate_bytes(data, "names.dxl", chunk_size=1295)) == ["noteid", "item-name"]
+
+
+# A DTD of one's own for `validate --dtd`, with IDs and what the DXL DTDs lack, an
+# IDREF: on notes, on items (a name no event announces) and on <note>s inside items
+# (a name events announce, deep down).
+LINKED_DTD = b"""<!ELEMENT database (document*)>
+<!ATTLIST database xmlns CDATA #IMPLIED>
+<!ELEMENT document (noteinfo, item*)>
+<!ATTLIST document form CDATA #IMPLIED key ID #IMPLIED parent IDREF #IMPLIED>
+<!ELEMENT noteinfo EMPTY>
+<!ATTLIST noteinfo noteid CDATA #IMPLIED unid CDATA #IMPLIED>
+<!ELEMENT item (text | note)>
+<!ATTLIST item name CDATA #REQUIRED tag ID #IMPLIED>
+<!ELEMENT note EMPTY>
+<!ATTLIST note key ID #IMPLIED>
+<!ELEMENT text (#PCDATA)>
+"""
+
+# (attributes of the second note, its item's attributes, its item's value) for the
+# first and the fourth of four notes; what libxml2 says of line 6, the fourth.
+LINKED_CASES = {
+    "reference": (
+        (" key='k1'", "", "<text>1</text>"),
+        (" parent='k1'", "", "<text>1</text>"),
+        None,
+    ),
+    "dangling": (
+        (" key='k1'", "", "<text>1</text>"),
+        (" parent='k9'", "", "<text>1</text>"),
+        'IDREF attribute parent references an unknown ID "k9"',
+    ),
+    "same key": (
+        (" key='k1'", "", "<text>1</text>"),
+        (" key='k1'", "", "<text>1</text>"),
+        "ID k1 already defined",
+    ),
+    "same item tag": (
+        ("", " tag='t1'", "<text>1</text>"),
+        ("", " tag='t1'", "<text>1</text>"),
+        "ID t1 already defined",
+    ),
+    "same inner key": (
+        ("", "", "<note key='n1'/>"),
+        ("", "", "<note key='n1'/>"),
+        "ID n1 already defined",
+    ),
+}
+
+
+@requires_schemas
+@pytest.mark.parametrize("chunk_size", [64, 1 << 20])
+def test_an_id_the_internal_subset_declares_is_checked_across_the_whole_file(
+    chunk_size: int,
+) -> None:
+    # lxml does not list an ATTLIST of the internal subset for an element the DXL DTD
+    # declares: validate reads it from the DOCTYPE, prefixes and all.
+    data = names()
+    doctype = re.search(rb"<!DOCTYPE[^>]*", data)
+    assert doctype is not None
+    data = replace_once(
+        data, doctype.group(0), doctype.group(0) + b" [<!ATTLIST item xml:id ID #IMPLIED>]"
+    )
+    items = [m.start() for m in re.finditer(rb"<item ", data)]
+    for at in (items[40], items[1]):  # the later first, so that offsets hold
+        data = data[:at] + b"<item xml:id='t1' " + data[at + len(b"<item ") :]
+    problems = validate_bytes(data, "names.dxl", SCHEMAS, chunk_size=chunk_size)
+    second = data.rindex(b"xml:id='t1'")
+    line = data.count(b"\n", 0, second) + 1
+    assert [(p.line, p.code, p.message) for p in problems] == [
+        (line, "dtd", "ID t1 already defined")
+    ]
+
+
+def test_the_attributes_kept_are_those_the_dtd_types_id_idref_or_idrefs(tmp_path: Path) -> None:
+    # A freed IDREF leaves libxml2 a dangling pointer, which no output shows: the
+    # declarations read must hold it.
+    dtd = tmp_path / "linked.dtd"
+    dtd.write_bytes(LINKED_DTD.replace(b"tag ID", b"tag IDREFS"))
+    data = b"<!DOCTYPE database SYSTEM 'linked.dtd'>\n<database/>"
+    parser = etree.XMLParser(load_dtd=True, no_network=True, resolve_entities=False)
+    parser.resolvers.add(DtdResolver(tmp_path))
+    tree = etree.ElementTree(etree.fromstring(data, parser, base_url=str(tmp_path / "x.dxl")))
+    assert kept_attributes(tree).by_element == {
+        "document": frozenset({"key", "parent"}),
+        "item": frozenset({"tag"}),
+        "note": frozenset({"key"}),
+    }
+
+
+@pytest.mark.parametrize("chunk_size", [64, 1 << 20])
+@pytest.mark.parametrize("case", sorted(LINKED_CASES))
+def test_ids_and_references_are_checked_across_the_whole_file(
+    case: str, chunk_size: int, tmp_path: Path
+) -> None:
+    # libxml2 remembers IDs (a second one is an error) and checks IDREFs against them
+    # when the document ends: the notes that hold them must outlive their checks,
+    # even when a plain note of the same name stands before and after them.
+    dtd = tmp_path / "linked.dtd"
+    dtd.write_bytes(LINKED_DTD)
+    first, second, message = LINKED_CASES[case]
+    plain = ("", "", "<text>0</text>")
+    lines = [
+        "<?xml version='1.0' encoding='utf-8'?>",
+        "<database xmlns='http://www.lotus.com/dxl'>",
+    ]
+    for n, (attributes, item, value) in enumerate([plain, first, plain, second]):
+        lines.append(
+            f"<document form='F'{attributes}><noteinfo noteid='{n + 1}' unid='{n + 1:032X}'/>"
+            f"<item name='x'{item}>{value}</item></document>"
+        )
+    data = "\n".join([*lines, "</database>", ""]).encode()
+    check = FileCheck(io.BytesIO(data), "linked.dxl", chunk_size=chunk_size, dtd=dtd)
+    problems = [(p.line, p.code, p.message) for p in check.problems()]
+    assert problems == ([] if message is None else [(6, "dtd", message)])
 
 
 MEMORY_SCRIPT = textwrap.dedent(

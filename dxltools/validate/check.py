@@ -32,6 +32,7 @@ from dxltools.dxl.scan import Scanner
 from dxltools.dxl.segments import DATABASE_CHILDREN, NOTE_TAGS, ROOT_TAGS, Segment, SegmentKind
 from dxltools.errors import DxlError
 from dxltools.validate.dtd import DtdResolver, FileHead, choose_dtd, chosen_doctype, read_head
+from dxltools.validate.ids import KeptAttributes, kept_attributes
 from dxltools.validate.problems import CheckStopped, ValidationProblem, scan_problem
 from dxltools.validate.structure import Place, StructureRules
 
@@ -107,6 +108,11 @@ class _Pass:
         self.root: etree._Element | None = None
         self.done: etree._Element | None = None  # the last child of the root checked
         self.root_ended = False  # then every child of the root is whole
+        self.kept: KeptAttributes | None = None  # read from the DTD once the root has begun
+        self.unannounced: tuple[str, ...] = ()  # of those, the names without events ("{*}x")
+        # Children of the root kept whole (ids.py): held here, they outlive even their
+        # removal from the tree (lxml frees no node a Python object still refers to).
+        self.holders: set[etree._Element] = set()
         self.note_tags = frozenset(prefix + tag for tag in NOTE_TAGS)
         self.expected: deque[Segment] = deque()  # top-level elements fed, not ended yet
         self.found: list[ValidationProblem] = []
@@ -245,8 +251,12 @@ class _Pass:
             elif self.root_is_element:
                 self.rules.check_design_note(element, self._place(element))
         elif self.root_is_note or parent.getparent() is not root:
-            # Below a note's children: checked by libxml2 already, not needed any more.
-            element.clear(keep_tail=True)
+            # Below a note's children: checked by libxml2 already, not needed any more,
+            # unless libxml2 still needs its attributes.
+            if self._kept().held_by(element):
+                self._hold_ancestor(element, root)
+            else:
+                element.clear(keep_tail=True)
 
     def _catch_up(self, until: etree._Element | None) -> None:
         """Check the children of the root that no event announced (names the DTD
@@ -263,6 +273,51 @@ class _Pass:
                 self.done = child
             child = following
 
+    def _kept(self) -> KeptAttributes:
+        if self.kept is None:
+            root = self.root
+            if self.dtd is not None and root is not None:
+                self.kept = kept_attributes(root.getroottree(), self._doctype_text())
+            else:
+                self.kept = KeptAttributes()
+            announced = DATABASE_CHILDREN | ROOT_TAGS
+            self.unannounced = tuple("{*}" + name for name in self.kept.unannounced(announced))
+        return self.kept
+
+    def _doctype_text(self) -> str:
+        """The file's DOCTYPE as libxml2 read it (not `validate --dtd`'s own)."""
+        if self.doctype is not None:
+            return ""
+        return "".join(
+            segment.data.decode(self.head.prolog.encoding, "replace")
+            for segment in self.head.segments
+            if segment.kind is SegmentKind.DOCTYPE
+        )
+
+    def _hold_ancestor(self, element: etree._Element, root: etree._Element) -> None:
+        """Keep whole the child of the root that holds `element`."""
+        parent = element.getparent()
+        while parent is not None and parent is not root:
+            element, parent = parent, parent.getparent()
+        if parent is root:
+            self.holders.add(element)
+
+    def _holds_kept(self, element: etree._Element) -> bool:
+        """Whether the child of the root `element` holds attributes libxml2 still needs."""
+        if element in self.holders:
+            return True
+        kept = self._kept()
+        if not kept.by_element:
+            return False
+        # Those deeper down with names the parser announces were seen as they ended.
+        if kept.held_by(element) or (
+            self.unannounced
+            and any(kept.held_by(inner) for inner in element.iterdescendants(*self.unannounced))
+        ):
+            self.holders.add(element)
+            return True
+        return False
+
     def _place(self, element: etree._Element) -> Place:
         """Where the top-level element that just ended is: the oldest one fed."""
         segment = self.expected.popleft() if self.expected else None
@@ -274,7 +329,8 @@ class _Pass:
             self.rules.check_note(element, place)
         else:  # design notes (<form>, <view>...) have UNIDs too
             self.rules.check_design_note(element, place)
-        element.clear(keep_tail=True)
+        if not self._holds_kept(element):
+            element.clear(keep_tail=True)
         if self.dtd is None:
             while element.getprevious() is not None:
                 del root[0]
