@@ -71,9 +71,10 @@ def _entry_problem(entry: etree._LogEntry, source: str, code: str) -> Validation
 
 
 def _fatal_from(error: etree.XMLSyntaxError, source: str) -> ValidationProblem:
-    """The problem an XMLSyntaxError stands for when the log said nothing of it."""
-    line, column = error.position if error.position else (1, 0)
-    reason = str(error.msg or error).strip() or "not well-formed"
+    """The problem an XMLSyntaxError stands for when the log said nothing of it
+    (libxml2 logs what it raises for: a safety net, not a path of its own)."""
+    line, column = error.position
+    reason = (error.msg or "").strip() or "not well-formed"
     return ValidationProblem(source, max(line, 1), max(column, 0), "not-well-formed", reason)
 
 
@@ -87,7 +88,8 @@ class _Pass:
         dtd: Path | None,
         dtd_dir: Path | None,
         chunk_size: int,
-        chosen: bool = False,
+        *,
+        chosen: bool,
     ) -> None:
         """`chosen`: `dtd` replaces the DTD the DOCTYPE names (`validate --dtd`)."""
         self.head = head
