@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import attrs
@@ -240,3 +241,34 @@ def test_a_missing_settings_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value) == f"{path}: cannot read: No such file or directory"
+
+
+def test_a_folder_we_may_not_look_into_holds_no_settings(
+    tmp_path: Path, deep: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As root (CI) no folder mode stops us: the refusal is made by hand.
+    _write(tmp_path / "dxltools.toml", "jobs = 3\n")
+    real_is_file = Path.is_file
+
+    def is_file(path: Path) -> bool:
+        if path.parent == deep:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_is_file(path)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert find_config(deep) == Config(path=tmp_path / "dxltools.toml", jobs=3)
+
+
+def test_a_toml_error_without_a_position_names_the_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tomllib places every message it has today; one it may add without a place still
+    # makes a one-line error.
+    def loads(text: str) -> dict[str, object]:
+        raise tomllib.TOMLDecodeError("Recursion limit reached")
+
+    monkeypatch.setattr(tomllib, "loads", loads)
+    path = _write(tmp_path / "dxltools.toml", "jobs = 3\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: not valid TOML: Recursion limit reached"

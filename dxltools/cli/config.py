@@ -202,9 +202,8 @@ def settings_folder(paths: Sequence[str]) -> Path:
 def find_config(start: Path | None = None) -> Config:
     """The settings that apply in `start` (the working folder by default): the
     nearest folder upwards with settings wins; an empty Config when none has any."""
+    # A file to start from holds no settings file itself: the search goes on in its folder.
     folder = (start or Path.cwd()).resolve()
-    if not folder.is_dir():
-        folder = folder.parent
     for candidate in (folder, *folder.parents):
         found = _in_folder(candidate)
         if found is not None:
