@@ -390,3 +390,25 @@ def test_command_in_place_on_a_folder_with_two_jobs(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert again.stdout == b""
     assert not [p for p in (tmp_path / "my exports").rglob("*") if p.name.endswith(TEMP_SUFFIX)]
+
+
+def test_a_run_without_flags_is_what_the_options_default_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A library user's RunOptions(agent, paths) behaves as the bare command does:
+    # DXL on stdout, one process, waiting for locks, the agent's audit on, not strict.
+    from dxltools.cli import run as run_module
+    from dxltools.cli.run_options import ReportStyle, RunOptions, Work, WriteMode
+
+    asked: list[RunOptions] = []
+
+    def run_agent(options: RunOptions) -> int:
+        asked.append(options)
+        return 0
+
+    monkeypatch.setattr(run_module, "run_agent", run_agent)
+    path = copy(NAMES, tmp_path / "names.dxl")
+    result = invoke(["run", "remove-document-access", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert [(o.write, o.work, o.report) for o in asked] == [(WriteMode(), Work(), ReportStyle())]
+    assert WriteMode().writes_stdout and not WriteMode().writes_file
