@@ -20,10 +20,11 @@ from lxml import etree
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
 from dxltools.cli.validate import ValidateOptions, run_validate
 from dxltools.dxl.scan import scan_bytes
+from dxltools.errors import UsageError
 from dxltools.validate import check as check_module
 from dxltools.validate import structure
 from dxltools.validate.check import FileCheck, validate_bytes
-from dxltools.validate.dtd import DtdResolver, find_dtd
+from dxltools.validate.dtd import DtdResolver, chosen_dtd, find_dtd
 from dxltools.validate.ids import kept_attributes
 from dxltools.validate.problems import ValidationProblem
 from dxltools.validate.structure import SeenUnids
@@ -1216,3 +1217,18 @@ def test_children_the_dtd_does_not_know_are_checked_in_file_order() -> None:
     problems = validate_bytes(data, "names.dxl", chunk_size=100)
     assert [p.line for p in problems] == [line_of(data, b"noteid='x%d'" % n) for n in range(3)]
     assert codes(problems) == ["noteid"] * 3
+
+
+@pytest.mark.parametrize("holds", [(), ("domino_9_0_1.dtd",), ("a.dtd", "domino_9_0_1.dtd")])
+def test_a_release_not_in_the_dtd_folder_names_what_is_there(
+    holds: tuple[str, ...], tmp_path: Path
+) -> None:
+    for name in holds:
+        (tmp_path / name).write_text("<!ELEMENT database ANY>\n")
+    with pytest.raises(UsageError) as caught:
+        chosen_dtd("10.0.1", tmp_path)
+    there = ", ".join(holds) if holds else "no DTD"
+    assert str(caught.value) == (
+        f"dxltools validate: --dtd 10.0.1: domino_10_0_1.dtd is not in {tmp_path} nor in its "
+        f"xmlschemas folder (found: {there})"
+    )
