@@ -889,7 +889,7 @@ LINKED_DTD = b"""<!ELEMENT database (document*)>
 <!ATTLIST noteinfo noteid CDATA #IMPLIED unid CDATA #IMPLIED>
 <!ELEMENT item (text | note)>
 <!ATTLIST item name CDATA #REQUIRED tag ID #IMPLIED>
-<!ELEMENT note EMPTY>
+<!ELEMENT note (note?)>
 <!ATTLIST note key ID #IMPLIED>
 <!ELEMENT text (#PCDATA)>
 """
@@ -920,6 +920,11 @@ LINKED_CASES = {
     "same inner key": (
         ("", "", "<note key='n1'/>"),
         ("", "", "<note key='n1'/>"),
+        "ID n1 already defined",
+    ),
+    "same key inside a note inside": (
+        ("", "", "<note><note key='n1'/></note>"),
+        ("", "", "<note><note key='n1'/></note>"),
         "ID n1 already defined",
     ),
 }

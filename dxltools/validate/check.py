@@ -112,8 +112,8 @@ class _Pass:
         self.root_ended = False  # then every child of the root is whole
         self.kept: KeptAttributes | None = None  # read from the DTD once the root has begun
         self.unannounced: tuple[str, ...] = ()  # of those, the names without events ("{*}x")
-        # Children of the root kept whole (ids.py): held here, they outlive even their
-        # removal from the tree (lxml frees no node a Python object still refers to).
+        # Elements kept whole (ids.py) and what holds them: held here, they outlive even
+        # their removal from the tree (lxml frees no node a Python object refers to).
         self.holders: set[etree._Element] = set()
         self.note_tags = frozenset(prefix + tag for tag in NOTE_TAGS)
         self.expected: deque[Segment] = deque()  # top-level elements fed, not ended yet
@@ -255,8 +255,8 @@ class _Pass:
         elif self.root_is_note or parent.getparent() is not root:
             # Below a note's children: checked by libxml2 already, not needed any more,
             # unless libxml2 still needs its attributes.
-            if self._kept().held_by(element):
-                self._hold_ancestor(element, root)
+            if element in self.holders or self._kept().held_by(element):
+                self._hold_ancestors(element, root)
             else:
                 element.clear(keep_tail=True)
 
@@ -296,13 +296,13 @@ class _Pass:
             if segment.kind is SegmentKind.DOCTYPE
         )
 
-    def _hold_ancestor(self, element: etree._Element, root: etree._Element) -> None:
-        """Keep whole the child of the root that holds `element`."""
+    def _hold_ancestors(self, element: etree._Element, root: etree._Element) -> None:
+        """Keep whole the elements that hold `element`, up to the child of the root
+        (one of them may end later with an event of its own)."""
         parent = element.getparent()
         while parent is not None and parent is not root:
-            element, parent = parent, parent.getparent()
-        if parent is root:
-            self.holders.add(element)
+            self.holders.add(parent)
+            parent = parent.getparent()
 
     def _holds_kept(self, element: etree._Element) -> bool:
         """Whether the child of the root `element` holds attributes libxml2 still needs."""
