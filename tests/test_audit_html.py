@@ -713,6 +713,30 @@ def test_the_page_of_standard_input(tmp_path: Path) -> None:
     ]
 
 
+def test_the_page_names_no_file_a_folder_walk_skipped(tmp_path: Path) -> None:
+    export = copy_file(NAMES, tmp_path / "exports" / "names.dxl")
+    (tmp_path / "exports" / "settings.xml").write_text("<?xml version='1.0'?>\n<config/>\n")
+    target = tmp_path / "page.html"
+    result = invoke(["audit", str(tmp_path / "exports"), "--html", str(target)])
+    assert result.exit_code == 1
+    assert "settings.xml: skipped: " in result.stderr
+    inputs = parse(target.read_bytes()).get_element_by_id("inputs")
+    assert [text(row[0]) for row in one(inputs, ".//tbody")] == [str(export)]
+
+
+def test_standard_input_with_a_page_on_standard_output_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where a page named "-" would land
+    result = invoke(["audit", "--html", "-"], stdin=NAMES.read_bytes())
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert error_line(result.stderr) == (
+        "dxltools: dxltools audit: --html needs a file name (standard output carries the report)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_page_replaces_an_older_one_atomically(tmp_path: Path) -> None:
     target = tmp_path / "page.html"
     target.write_bytes(b"yesterday")
