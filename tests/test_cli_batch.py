@@ -412,3 +412,13 @@ def test_a_run_without_flags_is_what_the_options_default_to(
     assert result.exit_code == 0, result.stderr
     assert [(o.write, o.work, o.report) for o in asked] == [(WriteMode(), Work(), ReportStyle())]
     assert WriteMode().writes_stdout and not WriteMode().writes_file
+
+
+def test_a_run_on_standard_input_writes_no_file(tmp_path: Path) -> None:
+    # The rewritten DXL goes to stdout, the JSON report to stderr: no file is written.
+    result = invoke(["run", "remove-document-access", "-", "--json"], stdin=NAMES.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stderr)
+    assert [(f["path"], f["changed"], f["written"]) for f in report["files"]] == [
+        ("<stdin>", True, False)
+    ]
