@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
+from dxltools.agents import load_agent
 from dxltools.cli.progress import Progress
+from dxltools.cli.run import Hooks, process_file
+from dxltools.cli.run_options import Work, WriteMode
 from dxltools.dxl.scan import Scanner
 from dxltools.fs.counting import CountingReader
+from dxltools.fs.files import InputFile
+from tests.clitools import NAMES
 from tests.shared import FIXTURES
 
 MB = 1_000_000
@@ -209,3 +215,21 @@ def test_closing_the_counting_reader_leaves_the_stream_open(clock: Clock) -> Non
     with CountingReader(stream, Progress(io.StringIO(), 3, 1, clock=clock).advance) as reader:
         assert reader.read() == b"abc"
     assert not stream.closed
+
+
+@pytest.mark.parametrize(
+    "write",
+    [WriteMode(), WriteMode(diff=True), WriteMode(check=True), WriteMode(in_place=True)],
+    ids=["stdout", "diff", "check", "in-place"],
+)
+def test_every_way_of_running_tells_the_bar_each_byte_read(
+    write: WriteMode, tmp_path: Path
+) -> None:
+    path = tmp_path / "names.dxl"
+    path.write_bytes(NAMES.read_bytes())
+    read: list[int] = []
+    agent = load_agent("remove-document-access")
+    item = InputFile(path, Path(path.name))
+    outcome = process_file(write, Work(), agent, item, Hooks(on_read=read.append))
+    assert outcome.error is None
+    assert sum(read) == len(NAMES.read_bytes())
