@@ -422,3 +422,25 @@ def test_a_run_on_standard_input_writes_no_file(tmp_path: Path) -> None:
     assert [(f["path"], f["changed"], f["written"]) for f in report["files"]] == [
         ("<stdin>", True, False)
     ]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["-i", "-o", "OUT"], "-o/--output: cannot go with -i/--in-place: write in place or to -o"),
+        (["--check", "-i"], "--check: writes nothing, -i/--in-place writes: give one of them"),
+        (["--check", "-o", "OUT"], "--check: writes nothing, -o/--output writes: give one of them"),
+    ],
+)
+def test_writing_and_not_writing_at_once_is_refused_by_name(
+    flags: list[str], message: str, tmp_path: Path
+) -> None:
+    path = copy(NAMES, tmp_path / "names.dxl")
+    out = tmp_path / "out.dxl"
+    result = invoke(
+        ["run", "remove-document-access", str(path)]
+        + [str(out) if flag == "OUT" else flag for flag in flags]
+    )
+    assert result.exit_code == 2
+    assert error_line(result.stderr) == f"dxltools: {message}"
+    assert path.read_bytes() == NAMES.read_bytes() and not out.exists()
