@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -557,3 +558,23 @@ def test_command_bad_file_among_good_ones(tmp_path: Path) -> None:
     line = error_line(done.stderr.decode("utf-8"))
     assert re.match(r"dxltools: b\.dxl:\d+", line), line
     assert leftover_temporaries(tmp_path) == []
+
+
+def test_an_unexpected_error_is_one_line_asking_for_a_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dxltools.cli import main as main_module
+    from dxltools.cli import run as run_module
+
+    def run_agent(options: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(run_module, "run_agent", run_agent)
+    monkeypatch.setattr(sys, "argv", ["dxltools", "run", "remove-document-access", str(NAMES)])
+    with pytest.raises(SystemExit) as stopped:
+        main_module.main()
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "dxltools: internal error: RuntimeError: boom "
+        "(please report it at https://github.com/dxltools/dxltools/issues)\n"
+    )
