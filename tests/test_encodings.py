@@ -10,11 +10,21 @@ with character references for what it cannot hold.
 from __future__ import annotations
 
 import codecs
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.clitools import COEX, NAMES, error_line, expected, file_state, invoke
+from tests.clitools import (
+    COEX,
+    NAMES,
+    dxltools_command,
+    error_line,
+    expected,
+    file_state,
+    invoke,
+)
 
 DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
 # The coexistence server of the first BTEx document: the agent copies it into
@@ -237,3 +247,15 @@ def test_a_utf8_bom_with_another_declared_encoding_is_refused(tmp_path: Path) ->
     assert result.exit_code == 2, "Müller written as Latin-1 after a UTF-8 BOM"
     assert "byte-order mark" in error_line(result.stderr)
     assert file_state(path) == before
+
+
+def test_a_name_the_console_cannot_show_is_escaped_not_a_crash(tmp_path: Path) -> None:
+    # A Windows console's code page, or a pipe set to ASCII: the report still prints.
+    path = tmp_path / "names.dxl"
+    path.write_bytes(NAMES.read_bytes().replace(b"BTEx", "BTÉx".encode()))
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    result = subprocess.run(
+        [dxltools_command(), "audit", str(path)], capture_output=True, env=env, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith(b"BT\\xc9x: 2 documents, newest first\n")
