@@ -425,6 +425,35 @@ def test_a_run_on_standard_input_writes_no_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["IN", "-j", "0"], "-j/--jobs: 0: give a number of processes, 1 or more"),
+        (["-", "-i"], "-i/--in-place: needs files, not standard input"),
+        (
+            ["IN", "IN2", "-o", "FILE"],
+            "-o/--output: FILE: several inputs need a folder, not a file",
+        ),
+    ],
+)
+def test_options_that_cannot_work_are_refused_by_name(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    names = {
+        "IN": str(copy(NAMES, tmp_path / "names.dxl")),
+        "IN2": str(copy(FOREIGN, tmp_path / "foreign.dxl")),
+        "FILE": str(tmp_path / "out.txt"),
+    }
+    (tmp_path / "out.txt").write_bytes(b"")
+    result = invoke(
+        ["run", "remove-document-access", *(names.get(arg, arg) for arg in args)],
+        stdin=NAMES.read_bytes(),
+    )
+    assert result.exit_code == 2
+    assert error_line(result.stderr) == f"dxltools: {message.replace('FILE', names['FILE'])}"
+    assert (tmp_path / "out.txt").read_bytes() == b""
+
+
+@pytest.mark.parametrize(
     ("flags", "message"),
     [
         (["-i", "-o", "OUT"], "-o/--output: cannot go with -i/--in-place: write in place or to -o"),
