@@ -151,9 +151,7 @@ class _Pass:
             return segment.data
         if segment.kind is SegmentKind.DOCTYPE:
             return self.doctype + b"\n" * segment.data.count(b"\n")
-        if segment is self.head.segments[-1] and not any(
-            s.kind is SegmentKind.DOCTYPE for s in self.head.segments
-        ):
+        if segment is self.head.segments[-1] and self.head.doctype is None:
             return self.doctype + segment.data
         return segment.data
 
@@ -288,13 +286,10 @@ class _Pass:
 
     def _doctype_text(self) -> str:
         """The file's DOCTYPE as libxml2 read it (not `validate --dtd`'s own)."""
-        if self.doctype is not None:
+        doctype = self.head.doctype
+        if self.doctype is not None or doctype is None:
             return ""
-        return "".join(
-            segment.data.decode(self.head.prolog.encoding, "replace")
-            for segment in self.head.segments
-            if segment.kind is SegmentKind.DOCTYPE
-        )
+        return doctype.data.decode(self.head.prolog.encoding, "replace")
 
     def _hold_ancestors(self, element: etree._Element, root: etree._Element) -> None:
         """Keep whole the elements that hold `element`, up to the child of the root

@@ -106,7 +106,12 @@ class FileHead(Record):
     segments: tuple[Segment, ...]
     prolog: Prolog
     system_id: str | None  # the DTD the DOCTYPE names
-    doctype_line: int  # 1 without a DOCTYPE
+    doctype: Segment | None  # the DOCTYPE, internal subset and all
+
+    @property
+    def doctype_line(self) -> int:
+        """Where the DOCTYPE is, for problems about the DTD; 1 without a DOCTYPE."""
+        return self.doctype.line if self.doctype is not None else 1
 
 
 def read_head(segments: Iterator[Segment], scanner: Scanner, source: str) -> FileHead:
@@ -130,8 +135,7 @@ def read_head(segments: Iterator[Segment], scanner: Scanner, source: str) -> Fil
         if found is not None:
             raw = found.group(1) if found.group(1) is not None else found.group(2)
             system_id = raw.decode(scanner.prolog.encoding, "replace")
-    line = doctype.line if doctype is not None else 1
-    return FileHead(tuple(taken), scanner.prolog, system_id, line)
+    return FileHead(tuple(taken), scanner.prolog, system_id, doctype)
 
 
 def chosen_dtd(option: str, dtd_dir: Path | None) -> Path:
