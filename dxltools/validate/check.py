@@ -40,6 +40,8 @@ CHUNK_SIZE = 1 << 20
 LIBXML2_MAX_ERRORS = 100  # libxml2 stops reporting errors of one parse after this many
 
 _TOP_LEVEL = (SegmentKind.NOTE, SegmentKind.ELEMENT)
+# The elements whose start and end the parser reports, wherever they stand.
+_ANNOUNCED = DATABASE_CHILDREN | ROOT_TAGS
 
 
 def _parser(resolver: DtdResolver, validate: bool, watched: frozenset[str]) -> etree.XMLPullParser:
@@ -101,7 +103,7 @@ class _Pass:
         )
         namespace = head.prolog.namespace
         prefix = f"{{{namespace}}}" if namespace else ""
-        watched = frozenset(prefix + tag for tag in DATABASE_CHILDREN | ROOT_TAGS)
+        watched = frozenset(prefix + tag for tag in _ANNOUNCED)
         self.parser = _parser(self.resolver, validate=dtd is not None, watched=watched)
         self.doctype = chosen_doctype(head, dtd) if chosen and dtd is not None else None
         self.root_is_note = head.prolog.root_name in NOTE_TAGS
@@ -280,8 +282,7 @@ class _Pass:
                 self.kept = kept_attributes(root.getroottree(), self._doctype_text())
             else:
                 self.kept = KeptAttributes()
-            announced = DATABASE_CHILDREN | ROOT_TAGS
-            self.unannounced = tuple("{*}" + name for name in self.kept.unannounced(announced))
+            self.unannounced = tuple("{*}" + name for name in self.kept.unannounced(_ANNOUNCED))
         return self.kept
 
     def _doctype_text(self) -> str:
