@@ -70,6 +70,11 @@ ON_DEMAND_INTEREST = Interest(_WANTED.forms - {"group"}, frozenset({"acl"}))
 # -- reading the inputs ------------------------------------------------------------------------
 
 
+def _document_key(unid: str | None, source: str, segment: Segment) -> str:
+    """What a document is known by across copies: its UNID (any case), else where it is."""
+    return unid.casefold() if unid else f"{source}:{segment.line}"
+
+
 class Auditor:
     """Collects servers, groups, the ACL and Foreign Domain documents, input by input.
 
@@ -204,7 +209,7 @@ class Auditor:
         if self.on_demand and written == "group" and parsed is None:
             skimmed = skim_group(segment, prolog)
         if skimmed is not None:
-            key = skimmed.unid.casefold() if skimmed.unid else f"{source}:{segment.line}"
+            key = _document_key(skimmed.unid, source, segment)
             self._forget(key)
             if skimmed.names:
                 self._groups.add(key, skimmed, prolog, source, segment.line)
@@ -215,7 +220,7 @@ class Auditor:
             readable, unid = self._unaudited(segment, prolog)
             if readable:
                 # Not parsed, but a later copy still replaces an earlier one.
-                key = unid.casefold() if unid else f"{source}:{segment.line}"
+                key = _document_key(unid, source, segment)
                 self._forget(key)
                 self._dropped.add(key)
                 return
@@ -226,7 +231,7 @@ class Auditor:
             note = read_items(segment, prolog, source, GROUP_ITEMS | SERVER_ITEMS)
         else:
             note = note_from_segment(segment, prolog, source)
-        key = note.unid.casefold() if note.unid else f"{source}:{segment.line}"
+        key = _document_key(note.unid, source, segment)
         # A later copy of a document replaces an earlier one, even if it no longer counts.
         self._forget(key)
         form = (note.form or "").casefold()
