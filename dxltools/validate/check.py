@@ -35,6 +35,7 @@ from dxltools.validate.dtd import DtdResolver, FileHead, choose_dtd, chosen_doct
 from dxltools.validate.ids import KeptAttributes, kept_attributes
 from dxltools.validate.problems import CheckStopped, ValidationProblem, scan_problem
 from dxltools.validate.structure import Place, StructureRules
+from dxltools.validate.vouching import Vouching, dtd_checks_structure
 
 CHUNK_SIZE = 1 << 20
 LIBXML2_MAX_ERRORS = 100  # libxml2 stops reporting errors of one parse after this many
@@ -118,12 +119,14 @@ class _Pass:
         # their removal from the tree (lxml frees no node a Python object refers to).
         self.holders: set[etree._Element] = set()
         self.note_tags = frozenset(prefix + tag for tag in NOTE_TAGS)
-        self.expected: deque[Segment] = deque()  # top-level elements fed, not ended yet
+        # Top-level elements fed, not ended yet, each with the step that fed its first byte.
+        self.expected: deque[tuple[Segment, int]] = deque()
         self.found: list[ValidationProblem] = []
         self.rules = StructureRules(namespace, source, self.found)
         self.errors_seen = 0
         self.refusals_seen = 0
         self.validity_errors = 0
+        self.vouching = Vouching()
 
     def run(self, segments: Iterable[Segment]) -> Iterator[ValidationProblem]:
         """Feed the head's segments and the rest, about a chunk at a time."""
@@ -132,7 +135,7 @@ class _Pass:
         try:
             for segment in itertools.chain(self.head.segments, segments):
                 if segment.kind in _TOP_LEVEL:
-                    self.expected.append(segment)
+                    self.expected.append((segment, self.vouching.steps + 1))
                 pending.append(self._fed(segment))
                 size += len(segment.data)
                 if size >= self.chunk_size:
@@ -160,6 +163,7 @@ class _Pass:
     def _step(self, data: bytes | None) -> Iterator[ValidationProblem]:
         """Feed `data` (None: the end), check what ended, report what was found."""
         failure: etree.XMLSyntaxError | None = None
+        self.vouching.begin_step(data)
         try:
             if data is None:
                 self.parser.close()
@@ -167,6 +171,8 @@ class _Pass:
                 self.parser.feed(data)
         except etree.XMLSyntaxError as error:
             failure = error
+        logged = len(self.parser.feed_error_log)
+        self.vouching.end_step(logged > self.errors_seen, logged >= LIBXML2_MAX_ERRORS)
         for event, element in self.parser.read_events():
             if event == "end":
                 self._ended(element)
@@ -249,9 +255,9 @@ class _Pass:
         elif parent is None:
             self.root_ended = True
             if self.root_is_note:
-                self.rules.check_note(element, self._place(element))
+                self.rules.check_note(element, self._place(element)[0])
             elif self.root_is_element:
-                self.rules.check_design_note(element, self._place(element))
+                self.rules.check_design_note(element, self._place(element)[0])
         elif self.root_is_note or parent.getparent() is not root:
             # Below a note's children: checked by libxml2 already, not needed any more,
             # unless libxml2 still needs its attributes.
@@ -316,15 +322,28 @@ class _Pass:
             return True
         return False
 
-    def _place(self, element: etree._Element) -> Place:
-        """Where the top-level element that just ended is: the oldest one fed."""
-        segment = self.expected.popleft() if self.expected else None
-        return Place(segment, element, self.source)
+    def _place(self, element: etree._Element) -> tuple[Place, int]:
+        """Where the top-level element that just ended is (the oldest one fed), and
+        the step that fed its first byte (0: not known)."""
+        segment, first_step = self.expected.popleft() if self.expected else (None, 0)
+        return Place(segment, element, self.source), first_step
+
+    def _dtd_checks_structure(self) -> bool:
+        """Whether libxml2 validates against a DTD that enforces the structure rules.
+        lxml's view of the external DTD is what libxml2 made of it, the file's internal
+        subset read first (an ATTLIST there hides the external one's: a `name` no
+        longer #REQUIRED); without DTD validation, libxml2 reads no external DTD."""
+        if self.root is None:  # not before the root has begun (and the DTD was read)
+            return False
+        return dtd_checks_structure(self.root.getroottree().docinfo.externalDTD)
 
     def _top_level_ended(self, element: etree._Element, root: etree._Element) -> None:
-        place = self._place(element)
+        place, first_step = self._place(element)
         if element.tag in self.note_tags:
-            self.rules.check_note(element, place)
+            if self.vouching.vouches(first_step, self._dtd_checks_structure):
+                self.rules.check_vouched_note(element, place)
+            else:
+                self.rules.check_note(element, place)
         else:  # design notes (<form>, <view>...) have UNIDs too
             self.rules.check_design_note(element, place)
         if not self._holds_kept(element):

@@ -181,6 +181,16 @@ class StructureRules:
             if local == "noteinfo":
                 self._check_noteinfo(child, place, index)
 
+    def check_vouched_note(self, note: etree._Element, place: Place) -> None:
+        """:meth:`check_note` for a note the DTD vouches for (:mod:`dxltools.validate.vouching`):
+        its noteinfo, found without a look at its items."""
+        for index, child in enumerate(note.iterchildren(etree.Element)):
+            if child.tag == self.noteinfo_tag:
+                self._check_noteinfo(child, place, index)
+                return
+            if child.tag == self.item_tag:
+                return  # the headers come first
+
     def check_design_note(self, element: etree._Element, place: Place) -> None:
         for index, child in enumerate(element.iterchildren(etree.Element)):
             if child.tag == self.noteinfo_tag:
