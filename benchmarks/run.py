@@ -1194,6 +1194,7 @@ class Options:
     parallel_files: int
     parallel_size: int
     profile: bool
+    plot: bool
     settings: Settings
 
 
@@ -1215,6 +1216,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--servers-group", default=SERVERS_GROUP, help="coexistence-readers' servers_group")
     add("--timeout", type=float, help="seconds before a command is killed (default 600)")
     add("--no-profile", action="store_true", help="no cProfile of commands that miss")
+    add("--no-plot", action="store_true", help="no plot (a full run needs matplotlib otherwise)")
     add("--quick", action="store_true", help=f"smoke test: sizes {QUICK_SIZES}, repeat 1")
     return parser
 
@@ -1231,6 +1233,9 @@ def parse_options(argv: Sequence[str]) -> Options:
         parser.error(str(error))
     if repeat < 1 or not parsed:
         parser.error("--repeat must be at least 1 and --sizes must name a size")
+    if not (given.quick or given.no_plot) and importlib.util.find_spec("matplotlib") is None:
+        # Found out at the end, an hour later, it would leave the run without its plot.
+        parser.error("matplotlib is not installed (pip install -e '.[bench]'), or pass --no-plot")
     timeout = given.timeout or (120.0 if given.quick else 600.0)
     if given.large_repeat is not None and given.large_repeat < 1:
         parser.error("--large-repeat must be at least 1")
@@ -1254,6 +1259,7 @@ def parse_options(argv: Sequence[str]) -> Options:
         parallel_files=given.parallel_files,
         parallel_size=parallel,
         profile=not given.no_profile,
+        plot=not given.no_plot,
         settings=settings,
     )
 
@@ -1396,7 +1402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.output_dir.mkdir(parents=True, exist_ok=True)
     report = measure_all(options, say)
     report = attrs.evolve(report, command=" ".join(["python -m benchmarks.run", *arguments]))
-    why = plot(report, options.output_dir / PLOT)
+    why = plot(report, options.output_dir / PLOT) if options.plot else "no plot (--no-plot)"
     if why is not None:
         say(why)
     report = attrs.evolve(report, plot=why or PLOT, plotted=why is None)

@@ -17,6 +17,7 @@ import sys
 import zlib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -653,3 +654,37 @@ def test_profile_names_the_functions_that_take_the_time(
     work = run.Workload(10**6, export[0], export[1])
     text = run.profile(tools[run.REMOVE], work, tmp_path, timeout=60)
     assert "ncalls" in text and "tottime" in text
+
+
+def _find_spec_without(missing: str) -> Any:
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any) -> Any:
+        return None if name == missing else real(name, *args)
+
+    return find_spec
+
+
+def test_a_full_run_without_matplotlib_is_refused_before_it_measures(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found out at the end of an hour's run, it would leave RESULTS.md without its plot.
+    monkeypatch.setattr(importlib.util, "find_spec", _find_spec_without("matplotlib"))
+    with pytest.raises(SystemExit) as stopped:
+        run.parse_options(["--sizes", "10MB"])
+    assert stopped.value.code == 2
+    assert "matplotlib is not installed (pip install -e '.[bench]'), or pass --no-plot" in (
+        capsys.readouterr().err
+    )
+    assert run.parse_options(["--sizes", "10MB", "--no-plot"]).plot is False
+    assert run.parse_options(["--quick"]).plot is True  # a smoke test may go without
+
+
+def test_no_plot_draws_none_and_says_so(tmp_path: Path) -> None:
+    arguments = ["--quick", "--sizes", "120KB", "--parallel-files", "0", "--no-plot"]
+    arguments += ["--workdir", str(tmp_path / "work"), "--output-dir", str(tmp_path / "out")]
+    assert run.main([*arguments, "--no-profile"]) == 0
+    assert not (tmp_path / "out" / run.PLOT).exists()
+    assert "\n## Time against size\n\nno plot (--no-plot)\n" in (
+        (tmp_path / "out" / "RESULTS.md").read_text("utf-8")
+    )
