@@ -9,6 +9,9 @@ import functools
 import io
 import itertools
 import json
+import os
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -607,3 +610,48 @@ def test_form_lets_the_splitter_pass_the_other_notes_over(monkeypatch: pytest.Mo
     kinds.clear()
     summaries(NAMES)
     assert "SKIPPED" not in kinds
+
+
+def test_a_show_without_flags_is_what_the_options_default_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A library user's ShowOptions(paths) shows as the bare command does: text lines,
+    # every form, not strict, a line for each file skipped.
+    from dxltools.cli import show as show_module
+    from tests.clitools import invoke
+
+    asked: list[ShowOptions] = []
+
+    def run_show(options: ShowOptions, *streams: object) -> int:
+        asked.append(options)
+        return 0
+
+    monkeypatch.setattr(show_module, "run_show", run_show)
+    path = tmp_path / "names.dxl"
+    path.write_bytes(NAMES.read_bytes())
+    result = invoke(["show", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert asked == [ShowOptions(paths=(str(path),))]
+
+
+def test_the_notes_shown_come_before_the_error_that_stops_a_later_file(tmp_path: Path) -> None:
+    # stdout and stderr in one pipe (a job's log): the first file's notes, then the
+    # second's up to where it breaks, then the error, in that order.
+    data = NAMES.read_bytes()
+    broken = tmp_path / "broken.dxl"
+    broken.write_bytes(data[: data.rindex(b"<document ")] + b"<document form='Domain'><item")
+    # A pipe's stdout is buffered, as a cron job's is (unless PYTHONUNBUFFERED says not).
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dxltools", "show", str(NAMES), str(broken)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        env=environment,
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 2
+    assert lines[-1].startswith(f"dxltools: {broken}:"), lines[-1]
+    assert len(lines) == 2 * NAMES_NOTES  # 18 notes, 17 before the break, the error
+    assert all(not line.startswith("dxltools:") for line in lines[:-1])
