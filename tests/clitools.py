@@ -10,6 +10,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -30,6 +32,23 @@ BTEX_MARKER = b"<item name='DomainName'><text>BTEx</text></item>"
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def options_given(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType, runner: str, args: Sequence[str]
+) -> list[Any]:
+    """The options the command `args` hands `module.runner` (its ``run_*`` function),
+    which is replaced by one that only records them."""
+    given: list[Any] = []
+
+    def record(options: Any, *streams: object) -> int:
+        given.append(options)
+        return 0
+
+    monkeypatch.setattr(module, runner, record)
+    result = invoke(args)
+    assert result.exit_code == 0, result.stderr
+    return given
 
 
 def invoke(args: Sequence[str], stdin: bytes | None = None) -> Result:

@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.clitools import BTEX_UNIDS, COEX, FOREIGN, NAMES, SERVERS, copy, error_line, invoke
+from tests.clitools import (
+    BTEX_UNIDS,
+    COEX,
+    FOREIGN,
+    NAMES,
+    SERVERS,
+    copy,
+    error_line,
+    invoke,
+    options_given,
+)
 
 COEX1, COEX2 = "CN=DominoCoex1/O=Acme", "CN=DominoCoex2/O=Acme"
 OWN = {COEX1: BTEX_UNIDS[0], COEX2: BTEX_UNIDS[1]}
@@ -131,15 +141,7 @@ def test_an_audit_without_flags_is_what_the_options_default_to(
     # report, every domain, not strict, a line for each file skipped.
     from dxltools.cli import audit as audit_module
 
-    asked: list[audit_module.AuditOptions] = []
-
-    def run_audit(options: audit_module.AuditOptions, *streams: object) -> int:
-        asked.append(options)
-        return 0
-
-    monkeypatch.setattr(audit_module, "run_audit", run_audit)
     path = tmp_path / "names.dxl"
     path.write_bytes(NAMES.read_bytes())
-    result = invoke(["audit", str(path)])
-    assert result.exit_code == 0, result.stderr
+    asked = options_given(monkeypatch, audit_module, "run_audit", ["audit", str(path)])
     assert asked == [audit_module.AuditOptions(paths=(str(path),))]

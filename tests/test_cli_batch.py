@@ -35,6 +35,7 @@ from tests.clitools import (
     file_state,
     invoke,
     leftover_temporaries,
+    options_given,
 )
 
 PERSON = re.compile(rb"<document form='Person'>.*?</document>\r?\n", re.DOTALL)
@@ -398,18 +399,12 @@ def test_a_run_without_flags_is_what_the_options_default_to(
     # A library user's RunOptions(agent, paths) behaves as the bare command does:
     # DXL on stdout, one process, waiting for locks, the agent's audit on, not strict.
     from dxltools.cli import run as run_module
-    from dxltools.cli.run_options import ReportStyle, RunOptions, Work, WriteMode
+    from dxltools.cli.run_options import ReportStyle, Work, WriteMode
 
-    asked: list[RunOptions] = []
-
-    def run_agent(options: RunOptions) -> int:
-        asked.append(options)
-        return 0
-
-    monkeypatch.setattr(run_module, "run_agent", run_agent)
     path = copy(NAMES, tmp_path / "names.dxl")
-    result = invoke(["run", "remove-document-access", str(path)])
-    assert result.exit_code == 0, result.stderr
+    asked = options_given(
+        monkeypatch, run_module, "run_agent", ["run", "remove-document-access", str(path)]
+    )
     assert [(o.write, o.work, o.report) for o in asked] == [(WriteMode(), Work(), ReportStyle())]
     assert WriteMode().writes_stdout and not WriteMode().writes_file
 

@@ -618,19 +618,11 @@ def test_a_show_without_flags_is_what_the_options_default_to(
     # A library user's ShowOptions(paths) shows as the bare command does: text lines,
     # every form, not strict, a line for each file skipped.
     from dxltools.cli import show as show_module
-    from tests.clitools import invoke
+    from tests.clitools import options_given
 
-    asked: list[ShowOptions] = []
-
-    def run_show(options: ShowOptions, *streams: object) -> int:
-        asked.append(options)
-        return 0
-
-    monkeypatch.setattr(show_module, "run_show", run_show)
     path = tmp_path / "names.dxl"
     path.write_bytes(NAMES.read_bytes())
-    result = invoke(["show", str(path)])
-    assert result.exit_code == 0, result.stderr
+    asked = options_given(monkeypatch, show_module, "run_show", ["show", str(path)])
     assert asked == [ShowOptions(paths=(str(path),))]
 
 
