@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -1237,3 +1238,27 @@ def test_a_release_not_in_the_dtd_folder_names_what_is_there(
         f"dxltools validate: --dtd 10.0.1: domino_10_0_1.dtd is not in {tmp_path} nor in its "
         f"xmlschemas folder (found: {there})"
     )
+
+
+def test_in_one_log_an_earlier_files_problems_come_before_a_later_files_error(
+    tmp_path: Path,
+) -> None:
+    # A job's `2>&1`: problems go to stdout (buffered in a pipe, unless
+    # PYTHONUNBUFFERED says not, as it does on some machines), errors to stderr.
+    data = names()
+    with_problem = write(tmp_path, "a.dxl", replace_once(data, FIRST_UNID, b"zz"))
+    truncated = write(tmp_path, "b.dxl", data[: data.index(b"<document ")] + b"<document>")
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dxltools", "validate", "-q", str(with_problem), str(truncated)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        env=environment,
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"{with_problem}:{line_of(data, FIRST_UNID)}:")
+    assert ": unid: unid 'zz' is not 32 hexadecimal digits" in lines[0]
+    assert lines[1].startswith(f"dxltools: {truncated}:{line_of(data, b'<document ')}:1: ")

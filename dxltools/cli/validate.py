@@ -105,21 +105,27 @@ class _ValidateReport:
         if self.options.json:
             return
         if problem.fatal:  # the file could not be checked: an error, in the one format
-            print(f"dxltools: {problem}", file=self.stderr)
+            self._say(f"dxltools: {problem}")
         elif problem.severity == "note":
             if not self.options.quiet:
-                print(problem, file=self.stderr)
+                self._say(problem)
         else:
             print(problem, file=self.stdout)
 
     def skip(self, result: FileResult) -> None:
         self.skipped.append(result)
         if not (self.options.quiet or self.options.json):
-            print(f"{result.path}: skipped: {result.skipped}", file=self.stderr)
+            self._say(f"{result.path}: skipped: {result.skipped}")
 
     def failed(self, result: FileResult) -> None:
         """The file could not be read: one line on stderr, whatever the output format."""
-        print(f"dxltools: {result.error}", file=self.stderr)
+        self._say(f"dxltools: {result.error}")
+
+    def _say(self, line: object) -> None:
+        """A line on stderr, after what stdout holds: in a log that takes both (a
+        job's `2>&1`), the problems of earlier files come before it."""
+        self.stdout.flush()
+        print(line, file=self.stderr)
 
     def finish(self, dtd_dir: Path | None) -> int:
         self.stdout.flush()
