@@ -4,6 +4,7 @@ subprocess, fixture copies, and the expected results."""
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import subprocess
@@ -108,6 +109,21 @@ def dxltools_command() -> str:
     if found is None:
         pytest.skip("the dxltools command is not installed beside this interpreter")
     return found
+
+
+def dxltools_in_one_log(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """The command as a job runs it, stdout and stderr in one log (`2>&1`): stdout
+    buffered, as in any pipe, unless PYTHONUNBUFFERED says not (this machine sets it)."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run(
+        [sys.executable, "-m", "dxltools", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        env=environment,
+        timeout=120,
+    )
 
 
 def dxltools(

@@ -9,9 +9,6 @@ import functools
 import io
 import itertools
 import json
-import os
-import subprocess
-import sys
 import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,6 +31,7 @@ from dxltools.show.summary import (
     show_stream,
     summarize_note,
 )
+from tests.clitools import dxltools_in_one_log
 from tests.shared import FIXTURES, real_dxl_params
 from tests.strategies import GenFile, domain_notes, dxl_files
 
@@ -632,16 +630,7 @@ def test_the_notes_shown_come_before_the_error_that_stops_a_later_file(tmp_path:
     data = NAMES.read_bytes()
     broken = tmp_path / "broken.dxl"
     broken.write_bytes(data[: data.rindex(b"<document ")] + b"<document form='Domain'><item")
-    # A pipe's stdout is buffered, as a cron job's is (unless PYTHONUNBUFFERED says not).
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    result = subprocess.run(
-        [sys.executable, "-m", "dxltools", "show", str(NAMES), str(broken)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-        env=environment,
-    )
+    result = dxltools_in_one_log(["show", str(NAMES), str(broken)])
     lines = result.stdout.splitlines()
     assert result.returncode == 2
     assert lines[-1].startswith(f"dxltools: {broken}:"), lines[-1]

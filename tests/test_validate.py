@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from dxltools.validate.dtd import DtdResolver, chosen_dtd, find_dtd
 from dxltools.validate.ids import kept_attributes
 from dxltools.validate.problems import ValidationProblem
 from dxltools.validate.structure import SeenUnids
+from tests.clitools import dxltools_in_one_log
 from tests.hostile import watchdog
 from tests.shared import (
     FIXTURES,
@@ -1243,20 +1243,11 @@ def test_a_release_not_in_the_dtd_folder_names_what_is_there(
 def test_in_one_log_an_earlier_files_problems_come_before_a_later_files_error(
     tmp_path: Path,
 ) -> None:
-    # A job's `2>&1`: problems go to stdout (buffered in a pipe, unless
-    # PYTHONUNBUFFERED says not, as it does on some machines), errors to stderr.
+    # A job's `2>&1`: problems go to stdout, errors to stderr.
     data = names()
     with_problem = write(tmp_path, "a.dxl", replace_once(data, FIRST_UNID, b"zz"))
     truncated = write(tmp_path, "b.dxl", data[: data.index(b"<document ")] + b"<document>")
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    result = subprocess.run(
-        [sys.executable, "-m", "dxltools", "validate", "-q", str(with_problem), str(truncated)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-        env=environment,
-    )
+    result = dxltools_in_one_log(["validate", "-q", str(with_problem), str(truncated)])
     lines = result.stdout.splitlines()
     assert len(lines) == 2, lines
     assert lines[0].startswith(f"{with_problem}:{line_of(data, FIRST_UNID)}:")
