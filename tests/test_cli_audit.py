@@ -141,7 +141,6 @@ def test_an_audit_without_flags_is_what_the_options_default_to(
     # report, every domain, not strict, a line for each file skipped.
     from dxltools.cli import audit as audit_module
 
-    path = tmp_path / "names.dxl"
-    path.write_bytes(NAMES.read_bytes())
+    path = copy(NAMES, tmp_path / "names.dxl")
     asked = options_given(monkeypatch, audit_module, "run_audit", ["audit", str(path)])
     assert asked == [audit_module.AuditOptions(paths=(str(path),))]

@@ -616,10 +616,9 @@ def test_a_show_without_flags_is_what_the_options_default_to(
     # A library user's ShowOptions(paths) shows as the bare command does: text lines,
     # every form, not strict, a line for each file skipped.
     from dxltools.cli import show as show_module
-    from tests.clitools import options_given
+    from tests.clitools import copy, options_given
 
-    path = tmp_path / "names.dxl"
-    path.write_bytes(NAMES.read_bytes())
+    path = copy(NAMES, tmp_path / "names.dxl")
     asked = options_given(monkeypatch, show_module, "run_show", ["show", str(path)])
     assert asked == [ShowOptions(paths=(str(path),))]
 
