@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from dxltools.cli import progress as progress_module
+from dxltools.cli import run as run_module
 from tests.clitools import (
     COEX,
     FOREIGN,
@@ -163,6 +164,31 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(
     assert [line for line in cleaned if line.strip()] == plain.stderr.splitlines()
     quiet = invoke([*COEX, "--check", "--progress", "-q", str(tmp_path)])
     assert quiet.stderr == ""
+
+
+def test_the_bar_is_erased_before_a_run_says_it_waits_for_a_lock(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lock_holder: Callable[[Path], Callable[[], None]],
+) -> None:
+    first = copy(NAMES, tmp_path / "a" / "names.dxl")
+    second = copy(NAMES, tmp_path / "b" / "names.dxl")
+    release = lock_holder(second)
+    quick = functools.partial(progress_module.Progress, delay=0.0, interval=0.0)
+    monkeypatch.setattr("dxltools.cli.run.Progress", quick)
+    say = run_module._RunReport.say
+
+    def say_then_release(report: run_module._RunReport, text: str) -> None:
+        say(report, text)
+        if "waiting for another dxltools run" in text:
+            release()  # the event the run waits for, once it has said so
+
+    monkeypatch.setattr(run_module._RunReport, "say", say_then_release)
+    result = invoke([*COEX, "-i", "--progress", str(first), str(second)])
+    assert result.exit_code == 0, result.stderr
+    assert "1/2 files" in result.stderr  # the bar was drawn before the wait
+    cleaned = [line.rsplit("\r", 1)[-1].rstrip() for line in result.stderr.split("\n")]
+    assert f"{second}: waiting for another dxltools run to finish with it" in cleaned
 
 
 # -- configuration -----------------------------------------------------------------------
