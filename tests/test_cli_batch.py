@@ -38,7 +38,9 @@ from tests.clitools import (
     leftover_temporaries,
     options_given,
 )
+from tests.hostile import watchdog
 
+LOCK_TIMEOUT = 120  # seconds: far beyond a run of names.dxl; only a hang reaches it
 PERSON = re.compile(rb"<document form='Person'>.*?</document>\r?\n", re.DOTALL)
 
 
@@ -148,17 +150,22 @@ def test_jobs_must_be_positive(jobs: str) -> None:
 # -- progress ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_progress_bar_only_when_asked_or_on_a_terminal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
 ) -> None:
     many_copies(tmp_path, 3)
     quick = functools.partial(progress_module.Progress, delay=0.0, interval=0.0)
     monkeypatch.setattr("dxltools.cli.run.Progress", quick)
-    plain = invoke([*COEX, "--check", str(tmp_path)])
+    plain = invoke([*COEX, "--check", "-j", jobs, str(tmp_path)])
     assert "\r" not in plain.stderr  # CliRunner's stderr is not a terminal
-    shown = invoke([*COEX, "--check", "--progress", str(tmp_path)])
+    shown = invoke([*COEX, "--check", "--progress", "-j", jobs, str(tmp_path)])
     assert shown.exit_code == 1
-    assert "\r" in shown.stderr and "3/3 files" in shown.stderr
+    assert "\r" in shown.stderr
+    # The bar counts the files and bytes done, whichever process did them.
+    for done in range(1, 4):
+        assert f"{done}/3 files" in shown.stderr
+    assert "100%" in shown.stderr
     # The report lines are the same, each starting on a clean line.
     cleaned = [line.rsplit("\r", 1)[-1] for line in shown.stderr.split("\n")]
     assert [line for line in cleaned if line.strip()] == plain.stderr.splitlines()
@@ -184,7 +191,8 @@ def test_the_bar_is_erased_before_a_run_says_it_waits_for_a_lock(
             release()  # the event the run waits for, once it has said so
 
     monkeypatch.setattr(run_module._RunReport, "say", say_then_release)
-    result = invoke([*COEX, "-i", "--progress", str(first), str(second)])
+    with watchdog(LOCK_TIMEOUT):  # a run that never says it waits is never released
+        result = invoke([*COEX, "-i", "--progress", str(first), str(second)])
     assert result.exit_code == 0, result.stderr
     assert "1/2 files" in result.stderr  # the bar was drawn before the wait
     cleaned = [line.rsplit("\r", 1)[-1].rstrip() for line in result.stderr.split("\n")]
@@ -298,7 +306,8 @@ def test_a_second_run_waits_for_the_first(
     )
     assert waiting.stderr is not None
     # The event, not a guess at how long it takes: the run says it is waiting.
-    said = waiting.stderr.readline().decode("utf-8")
+    with watchdog(LOCK_TIMEOUT):  # a run that never says so would block this read
+        said = waiting.stderr.readline().decode("utf-8")
     assert said == f"{target}: waiting for another dxltools run to finish with it\n"
     assert waiting.poll() is None, "the second run did not wait for the lock"
     assert file_state(target) == before
