@@ -32,7 +32,8 @@ _MAX_KEYS_KEPT = 8192  # members whose keys are kept: about 2 MB, whatever the d
 # A member plain enough that its first value is read from its text as from its key: a
 # common name, optionally typed, and components of letters (any script), digits and a
 # few marks. No "@", no "=" in the first component, no wildcard, no role.
-_PLAIN_NAME = re.compile(r"\s*(?:[Cc][Nn]\s*=\s*)?[^\W_][\w .-]*(?:/[\w .=-]+)*")
+# Its group is the first value: the first component, or what follows its "CN=", as written.
+_PLAIN_NAME = re.compile(r"\s*(?:[Cc][Nn]\s*=\s*)?([^\W_][\w .-]*)(?:/[\w .=-]+)*")
 
 
 def held_names(
@@ -183,8 +184,5 @@ def written_first_value(member: str) -> str | None:
     """:func:`key_first_value` of a member's key, read from its text without parsing it
     as a name (the first component's value, casefolded, in any script); None when the
     text is not plain enough to tell that way."""
-    if _PLAIN_NAME.fullmatch(member) is None:
-        return None
-    first = member.split("/", 1)[0]
-    _, sep, value = first.partition("=")
-    return (value if sep else first).strip().casefold()
+    plain = _PLAIN_NAME.fullmatch(member)
+    return None if plain is None else plain.group(1).strip().casefold()
