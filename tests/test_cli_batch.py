@@ -8,6 +8,7 @@ installed `dxltools` command, as a scheduled job would.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from tests.clitools import (
     COEX,
     FOREIGN,
     NAMES,
+    SERVERS,
     SINGLE,
     TEMP_SUFFIX,
     copy,
@@ -336,17 +338,22 @@ def big_expected(copies: int) -> bytes:
     return result.stdout_bytes
 
 
-def start_batch(
-    folder: Path, files: int, copies: int
-) -> tuple[subprocess.Popen[bytes], list[Path]]:
+def write_batch(folder: Path, files: int, copies: int) -> list[Path]:
     original = big_export(copies)
     paths = []
     for n in range(files):
         path = folder / f"export {n:02d}.dxl"  # a space, as Windows admins name files
         path.write_bytes(original)
         paths.append(path)
+    return paths
+
+
+def start_batch(
+    folder: Path, files: int, copies: int, jobs: str = "1"
+) -> tuple[subprocess.Popen[bytes], list[Path]]:
+    paths = write_batch(folder, files, copies)
     process = subprocess.Popen(
-        [dxltools_command(), *COEX, "-i", "-q", str(folder)],
+        [dxltools_command(), *COEX, "-i", "-q", "-j", jobs, str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -401,8 +408,10 @@ def test_sigkill_leaves_every_file_old_or_new(tmp_path: Path, moment: str) -> No
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM from outside is POSIX")
-def test_sigterm_stops_cleanly_and_removes_its_temporary_file(tmp_path: Path) -> None:
-    process, paths = start_batch(tmp_path, files=8, copies=COPIES)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigterm_stops_cleanly_and_removes_its_temporary_file(tmp_path: Path, jobs: str) -> None:
+    # With -j 2, the files not yet started are given up, not rewritten before the exit.
+    process, paths = start_batch(tmp_path, files=8, copies=COPIES, jobs=jobs)
     wait_for(lambda: bool(leftover_temporaries(tmp_path)), process)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
@@ -410,6 +419,29 @@ def test_sigterm_stops_cleanly_and_removes_its_temporary_file(tmp_path: Path) ->
     assert "interrupted" in error_line(stderr.decode("utf-8"))
     assert "old" in states(paths, COPIES)
     assert leftover_temporaries(tmp_path) == []
+
+
+def test_a_parallel_run_left_early_gives_up_the_files_not_yet_started(tmp_path: Path) -> None:
+    # An interrupt that lands while the run reports a file (not while it waits for the
+    # next) leaves the outcomes unread: the files still queued must not be rewritten
+    # before the run exits.
+    from dxltools.agents import load_agent
+    from dxltools.cli.run_options import RunOptions, Work, WriteMode
+    from dxltools.fs.files import InputFile
+
+    paths = write_batch(tmp_path, 8, COPIES)
+    settings = dict([SERVERS.split("=", 1)])
+    options = RunOptions(
+        "coexistence-readers", settings=settings, write=WriteMode(in_place=True), work=Work(jobs=2)
+    )
+    files = [InputFile(path, Path(path.name)) for path in paths]
+    report = run_module._RunReport(options.report, options.write, io.BytesIO(), io.StringIO())
+    progress = progress_module.Progress(io.StringIO(), 0, len(files), enabled=False)
+    agent = load_agent(options.agent, settings)
+    outcomes = run_module._outcomes(options, agent, files, [0] * 8, progress, report)
+    assert next(outcomes).written
+    outcomes.close()  # what an exception in the caller's loop does to it
+    assert "old" in states(paths, COPIES)
 
 
 # -- the installed command ---------------------------------------------------------------

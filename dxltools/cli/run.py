@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -197,7 +197,7 @@ def _outcomes(
     sizes: Sequence[int],
     progress: Progress,
     run_report: _RunReport,
-) -> Iterator[FileOutcome]:
+) -> Generator[FileOutcome, None, None]:
     """Every file's outcome, in input order, whatever the number of jobs."""
     write, work = options.write, options.work
     jobs = min(work.jobs, len(files))
