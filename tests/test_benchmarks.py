@@ -492,6 +492,34 @@ def test_floor_text_sets_the_safety_floor_against_cp_and_the_cp_targets_against_
     assert run.floor_text(results).startswith("The floor the data-safety standard sets")
 
 
+def test_the_start_up_floor_sets_each_start_up_against_it() -> None:
+    sizes = (1000, 2000, 3000)
+    floor = dict(zip(sizes, (0.070, 0.060, 0.080), strict=True))  # median 0.070
+    version = dict(zip(sizes, (0.075, 0.080, 0.090), strict=True))  # median 0.080
+    results = {
+        size: {run.STARTUP_FLOOR: _result(floor[size]), run.STARTUP: _result(version[size])}
+        for size in sizes
+    }
+    results[3000][run.STARTUP_RUN] = _result(0.105)
+    text = run.startup_floor_text(results)
+    assert "`Python + click + attrs` (the interpreter importing" in text
+    assert "took 0.070 s (median over 3 size(s))." in text
+    # 0.080 - 0.070; the target of 0.1 s leaves 0.030 s beyond the floor
+    assert "`dxltools --version` 0.010 s more (the target leaves 0.030 s)" in text
+    assert "`run on 10KB` 0.035 s more (the target leaves 0.030 s)." in text
+    for size in sizes:
+        del results[size][run.STARTUP_FLOOR]
+    assert run.startup_floor_text(results) == ""
+
+
+def test_the_start_up_floor_imports_click_and_attrs_and_nothing_of_dxltools() -> None:
+    tools = {t.name: t for t in run.tools(Path("dxltools"), None, "G")}
+    floor = tools[run.STARTUP_FLOOR]
+    assert not floor.dxltools
+    assert floor.argv[1:] == ("-c", "import click, attrs")
+    assert run.STARTUP_FLOOR in run._NOT_LINEAR
+
+
 def test_the_safety_floor_is_a_baseline_timed_like_cp() -> None:
     tools = {t.name: t for t in run.tools(Path("dxltools"), None, "G")}
     safety = tools[run.SAFE_COPY]
@@ -514,7 +542,8 @@ def test_the_floor_is_a_baseline_timed_like_cp() -> None:
 def test_every_baseline_is_left_out_of_the_linearity_judgement() -> None:
     listed = run.tools(Path("dxltools"), Path("dtds"), "G", small=Path("small.dxl"))
     baselines = {tool.name for tool in listed if not tool.dxltools}
-    assert baselines == {run.CP, run.TREE, run.STREAM, run.FLOOR, run.SAFE_COPY, run.XMLLINT}
+    expected = {run.CP, run.TREE, run.STREAM, run.FLOOR, run.SAFE_COPY, run.XMLLINT}
+    assert baselines == expected | {run.STARTUP_FLOOR}
     results = {size: {tool.name: _result(size / 1e8) for tool in listed} for size in (1, 2)}
     judged = set(run._dxltools_names(results))
     assert judged == {tool.name for tool in listed} - baselines - set(run.STARTUP_NAMES)
@@ -612,7 +641,7 @@ def test_quick_run_end_to_end_into_a_temporary_folder(tmp_path: Path) -> None:
     headings = ("## Machine", "## Targets", "## 120KB", "## 240KB", "## Linearity")
     for heading in (*headings, "## What `--strict` costs"):
         assert heading in text
-    baseline_names = (run.CP, run.TREE, run.STREAM, run.FLOOR, run.SAFE_COPY)
+    baseline_names = (run.CP, run.TREE, run.STREAM, run.FLOOR, run.SAFE_COPY, run.STARTUP_FLOOR)
     names = (*baseline_names, run.REMOVE, run.COEX, run.AUDIT)
     for name in (*names, run.VALIDATE):
         assert f"| `{name}` | " in text
