@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.clitools import (
     BTEX_UNIDS,
     COEX,
@@ -17,7 +15,6 @@ from tests.clitools import (
     copy,
     error_line,
     invoke,
-    options_given,
 )
 
 COEX1, COEX2 = "CN=DominoCoex1/O=Acme", "CN=DominoCoex2/O=Acme"
@@ -132,15 +129,3 @@ def test_run_refuses_a_result_that_lets_a_coexistence_server_see_its_twin(
     assert forced.exit_code == 0, forced.stderr
     assert b"<text>LocalDomainServers</text>" in target.read_bytes()
     assert audit_json(str(target), status=1)["problems"]
-
-
-def test_an_audit_without_flags_is_what_the_options_default_to(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A library user's AuditOptions(paths) audits as the bare command does: the text
-    # report, every domain, not strict, a line for each file skipped.
-    from dxltools.cli import audit as audit_module
-
-    path = copy(NAMES, tmp_path / "names.dxl")
-    asked = options_given(monkeypatch, audit_module, "run_audit", ["audit", str(path)])
-    assert asked == [audit_module.AuditOptions(paths=(str(path),))]

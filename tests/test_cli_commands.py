@@ -3,12 +3,13 @@ exit statuses, and what goes to stdout and stderr."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.clitools import NAMES, copy, error_line, invoke
+from tests.clitools import NAMES, copy, error_line, invoke, options_given
 from tests.shared import SHARED, requires_schemas
 
 SCHEMAS = SHARED / "dxl-schemas"
@@ -92,3 +93,22 @@ def test_validate_without_dtd_and_bad_input(exports: Path) -> None:
     missing = invoke(["validate", "--dtd-dir", str(exports / "nowhere"), str(exports)])
     assert missing.exit_code == 2
     assert "--dtd-dir" in error_line(missing.stderr)
+
+
+@pytest.mark.parametrize(
+    ("command", "runner", "options"),
+    [
+        ("show", "run_show", "ShowOptions"),
+        ("audit", "run_audit", "AuditOptions"),
+        ("validate", "run_validate", "ValidateOptions"),
+    ],
+)
+def test_a_command_without_flags_is_what_its_options_default_to(
+    command: str, runner: str, options: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A library user's Options(paths) does what the bare command does: text lines, not
+    # quiet, every form and domain, not strict, each file's own DOCTYPE, no filters.
+    module = importlib.import_module(f"dxltools.cli.{command}")
+    path = copy(NAMES, tmp_path / "names.dxl")
+    asked = options_given(monkeypatch, module, runner, [command, str(path)])
+    assert asked == [getattr(module, options)(paths=(str(path),))]

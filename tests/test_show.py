@@ -610,19 +610,6 @@ def test_form_lets_the_splitter_pass_the_other_notes_over(monkeypatch: pytest.Mo
     assert "SKIPPED" not in kinds
 
 
-def test_a_show_without_flags_is_what_the_options_default_to(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A library user's ShowOptions(paths) shows as the bare command does: text lines,
-    # every form, not strict, a line for each file skipped.
-    from dxltools.cli import show as show_module
-    from tests.clitools import copy, options_given
-
-    path = copy(NAMES, tmp_path / "names.dxl")
-    asked = options_given(monkeypatch, show_module, "run_show", ["show", str(path)])
-    assert asked == [ShowOptions(paths=(str(path),))]
-
-
 def test_the_notes_shown_come_before_the_error_that_stops_a_later_file(tmp_path: Path) -> None:
     # stdout and stderr in one pipe (a job's log): the first file's notes, then the
     # second's up to where it breaks, then the error, in that order.

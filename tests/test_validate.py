@@ -1253,17 +1253,3 @@ def test_in_one_log_an_earlier_files_problems_come_before_a_later_files_error(
     assert lines[0].startswith(f"{with_problem}:{line_of(data, FIRST_UNID)}:")
     assert ": unid: unid 'zz' is not 32 hexadecimal digits" in lines[0]
     assert lines[1].startswith(f"dxltools: {truncated}:{line_of(data, b'<document ')}:1: ")
-
-
-def test_a_validate_without_flags_is_what_the_options_default_to(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A library user's ValidateOptions(paths) checks as the bare command does: each
-    # file's own DOCTYPE, text lines, every problem said, no folder filters.
-    from dxltools.cli import validate as validate_module
-    from tests.clitools import copy, options_given
-
-    path = copy(NAMES, tmp_path / "names.dxl")
-    asked = options_given(monkeypatch, validate_module, "run_validate", ["validate", str(path)])
-    assert asked == [ValidateOptions(paths=(str(path),))]
-    assert not (ValidateOptions().quiet or ValidateOptions().json)
