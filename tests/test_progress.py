@@ -233,3 +233,57 @@ def test_every_way_of_running_tells_the_bar_each_byte_read(
     outcome = process_file(write, Work(), agent, item, Hooks(on_read=read.append))
     assert outcome.error is None
     assert sum(read) == len(NAMES.read_bytes())
+
+
+class BufferedTerminal(io.TextIOWrapper):
+    """A console behind a buffer, as sys.stderr is: nothing shows until flushed (a bar
+    has no newline to flush it)."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8")
+
+    def isatty(self) -> bool:
+        return True
+
+    def shown(self) -> str:
+        raw = self.buffer
+        assert isinstance(raw, io.BytesIO)
+        return raw.getvalue().decode("utf-8")
+
+
+def test_the_bar_and_its_erasure_show_at_once(clock: Clock) -> None:
+    console = BufferedTerminal()
+    progress = Progress(console, 10 * MB, 2, clock=clock)
+    clock.now += 1
+    progress.advance(MB)
+    bar = " 10% 1.0/10.0 MB  0/2 files  1.0 MB/s  ETA 0:09"
+    assert console.shown() == "\r" + bar
+    progress.clear()
+    assert console.shown() == "\r" + bar + "\r" + " " * len(bar) + "\r"
+
+
+def test_no_time_left_is_guessed_before_a_byte_or_without_a_total(
+    terminal: Terminal, clock: Clock
+) -> None:
+    # A file counted done before any byte of it was read: no rate, no estimate.
+    progress = Progress(terminal, 10 * MB, 2, clock=clock)
+    clock.now += 1
+    progress.file_done()
+    assert _draws(terminal) == ["  0% 0.0/10.0 MB  1/2 files  0.0 MB/s  ETA -:--"]
+    # Sizes unknown (total 0): the share comes from the files, and no estimate.
+    unknown = Terminal()
+    progress = Progress(unknown, 0, 4, clock=clock)
+    clock.now += 1
+    progress.advance(MB)
+    clock.now += 1
+    progress.file_done()
+    assert _draws(unknown)[-1] == " 25% 1.0/0.0 MB  1/4 files  0.5 MB/s  ETA -:--"
+
+
+def test_redrawn_once_the_interval_has_passed_exactly(terminal: Terminal, clock: Clock) -> None:
+    progress = Progress(terminal, 64 * MB, 1, clock=clock, interval=8 / 64)
+    for _ in range(64):  # 1 MB every 1/64 s (exact in binary) for a second
+        clock.now += 1 / 64
+        progress.advance(MB)
+    shown = [int(float(line.split()[1].split("/")[0])) for line in _draws(terminal)]
+    assert shown == [32, 40, 48, 56, 64]
