@@ -1253,3 +1253,13 @@ def test_in_one_log_an_earlier_files_problems_come_before_a_later_files_error(
     assert lines[0].startswith(f"{with_problem}:{line_of(data, FIRST_UNID)}:")
     assert ": unid: unid 'zz' is not 32 hexadecimal digits" in lines[0]
     assert lines[1].startswith(f"dxltools: {truncated}:{line_of(data, b'<document ')}:1: ")
+
+
+def test_in_one_log_the_summary_comes_after_the_problems(tmp_path: Path) -> None:
+    # A job's `2>&1`: the problems (stdout) of the last file, then the summary (stderr).
+    data = names()
+    with_problem = write(tmp_path, "a.dxl", replace_once(data, FIRST_UNID, b"zz"))
+    result = dxltools_in_one_log(["validate", str(with_problem)])
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{with_problem}:{line_of(data, FIRST_UNID)}:")
+    assert lines[-1].startswith("1 file checked: 0 valid, 1 with problems (1 problem)"), lines
