@@ -109,3 +109,11 @@ def test_with_j2_the_skips_are_the_same(tmp_path: Path) -> None:
     one = invoke(["run", "remove-document-access", "--check", "--json", str(folder)])
     two = invoke(["run", "remove-document-access", "--check", "--json", "-j", "2", str(folder)])
     assert (one.exit_code, one.stdout) == (two.exit_code, two.stdout)
+
+
+def test_validate_counts_the_skipped_files_in_its_summary(tmp_path: Path) -> None:
+    alone = invoke(["validate", str(_folder(tmp_path / "a", others=False))])
+    result = invoke(["validate", str(_folder(tmp_path / "b", others=True))])
+    summary, without = result.stderr.splitlines()[-1], alone.stderr.splitlines()[-1]
+    assert summary.startswith("1 file checked: 1 valid") and "skipped" not in without
+    assert summary == without.replace("; no DTD", "; 2 skipped (not DXL); no DTD")
