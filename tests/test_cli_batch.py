@@ -33,6 +33,7 @@ from tests.clitools import (
     copy,
     dxltools,
     dxltools_command,
+    dxltools_in_one_log,
     error_line,
     expected,
     file_state,
@@ -535,3 +536,38 @@ def test_writing_and_not_writing_at_once_is_refused_by_name(
     assert result.exit_code == 2
     assert error_line(result.stderr) == f"dxltools: {message}"
     assert path.read_bytes() == NAMES.read_bytes() and not out.exists()
+
+
+def test_in_one_log_each_files_diff_comes_before_its_line_and_a_later_error(
+    tmp_path: Path,
+) -> None:
+    # A job's `2>&1`: the diff (stdout) and the line about each file (stderr) in the
+    # order they were written, as a terminal shows them; then a later file's error.
+    first = copy(NAMES, tmp_path / "a.dxl")
+    second = copy(NAMES, tmp_path / "b.dxl")
+    broken = tmp_path / "c.dxl"
+    broken.write_bytes(NAMES.read_bytes()[:5000])
+    result = dxltools_in_one_log(
+        ["run", "remove-document-access", "--diff", str(first), str(second), str(broken)]
+    )
+    assert result.returncode == 2
+    heads = [
+        line
+        for line in result.stdout.splitlines()
+        if line.startswith(("--- ", "dxltools: ")) or " would change " in line
+    ]
+    assert heads[:4] == [
+        f"--- {first.as_posix()}",  # an absolute path: no a/ prefix
+        f"{first}: would change 2 of 18 notes",
+        f"--- {second.as_posix()}",
+        f"{second}: would change 2 of 18 notes",
+    ]
+    assert len(heads) == 5 and heads[4].startswith(f"dxltools: {broken}:"), heads
+    # Quiet: only the diffs, then the error.
+    quiet = dxltools_in_one_log(
+        ["run", "remove-document-access", "-q", "--diff", str(first), str(second), str(broken)]
+    )
+    lines = quiet.stdout.splitlines()
+    assert quiet.returncode == 2
+    assert [line for line in lines if line.startswith("--- ")] == heads[0:3:2]
+    assert lines[-1].startswith(f"dxltools: {broken}:") and len(lines) > 3
