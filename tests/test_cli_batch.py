@@ -571,3 +571,42 @@ def test_in_one_log_each_files_diff_comes_before_its_line_and_a_later_error(
     assert quiet.returncode == 2
     assert [line for line in lines if line.startswith("--- ")] == heads[0:3:2]
     assert lines[-1].startswith(f"dxltools: {broken}:") and len(lines) > 3
+
+
+def test_a_library_caller_gets_the_refusals_the_command_line_gets(tmp_path: Path) -> None:
+    # run_agent checks the options itself: a RunOptions made in Python, not by click,
+    # is refused before any input is read, with the command line's error line.
+    from dxltools.cli.run_options import RunOptions, WriteMode
+
+    path = copy(NAMES, tmp_path / "names.dxl")
+    before = file_state(path)
+    options = RunOptions(
+        "remove-document-access", paths=(str(path),), write=WriteMode(in_place=True, check=True)
+    )
+    stderr = io.StringIO()
+    status = run_module.run_agent(options, io.BytesIO(), io.BytesIO(), stderr)
+    assert status == 2
+    assert stderr.getvalue() == (
+        "dxltools: --check: writes nothing, -i/--in-place writes: give one of them\n"
+    )
+    assert file_state(path) == before
+
+
+def test_verbose_says_when_a_file_has_nothing_to_change(tmp_path: Path) -> None:
+    done = tmp_path / "done.dxl"
+    done.write_bytes(expected(NAMES))  # already what the agent makes of it
+    result = invoke([*COEX, "--check", "-v", str(done)])
+    assert result.exit_code == 0, result.stderr
+    said = f"{done}: nothing to change (18 notes)"
+    assert said in result.stderr.splitlines()
+    assert said not in invoke([*COEX, "--check", str(done)]).stderr
+
+
+def test_in_one_log_the_json_report_comes_after_the_diffs(tmp_path: Path) -> None:
+    # --diff --json: the diffs on stdout, the report on stderr, after them.
+    first = copy(NAMES, tmp_path / "a.dxl")
+    result = dxltools_in_one_log([*COEX, "--diff", "--json", str(first)])
+    assert result.returncode == 0
+    diff, report = result.stdout.split("\n{\n", 1)
+    assert diff.startswith(f"--- {first.as_posix()}\n")
+    assert json.loads("{\n" + report)["files"][0]["path"] == str(first)
