@@ -121,6 +121,16 @@ def test_the_start_up_and_parallel_figures_are_the_committed_run_s() -> None:
     assert rounds_to(ceiling.group(1), measured.split("ceiling: ")[1])
 
 
+def test_the_start_up_floor_is_the_committed_run_s() -> None:
+    readme = " ".join(_section(README.read_text("utf-8"), "## Performance").split())
+    results = " ".join(RESULTS.read_text("utf-8").split())
+    figure = r"(\d+(?:\.\d+)?)"
+    said = re.search(rf"importing click and attrs and nothing of dxltools, took {figure} s", readme)
+    measured = re.search(rf"`Python \+ click \+ attrs` \([^)]*\), took {figure} s", results)
+    assert said and measured
+    assert rounds_to(said.group(1), measured.group(1))
+
+
 def test_rounding_is_judged_to_the_digits_shown() -> None:
     assert rounds_to("2.06 s", "2.063")
     assert rounds_to("**0.30**", "0.301")
