@@ -466,7 +466,6 @@ def test_a_run_without_flags_is_what_the_options_default_to(
 ) -> None:
     # A library user's RunOptions(agent, paths) behaves as the bare command does:
     # DXL on stdout, one process, waiting for locks, the agent's audit on, not strict.
-    from dxltools.cli import run as run_module
     from dxltools.cli.run_options import ReportStyle, Work, WriteMode
 
     path = copy(NAMES, tmp_path / "names.dxl")

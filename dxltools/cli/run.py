@@ -287,9 +287,9 @@ class _RunReport:
     def say(self, text: str) -> None:
         # When the JSON report goes to stderr, no human lines are mixed into it.
         if not (self.style.quiet or self.json_on_stderr):
-            self._error_line(text)
+            self._stderr_line(text)
 
-    def _error_line(self, text: str) -> None:
+    def _stderr_line(self, text: str) -> None:
         """A line on stderr, after what stdout holds: in a log that takes both (a
         job's `2>&1`), a file's diff comes before the line about it, as on a terminal."""
         self.stdout.flush()
@@ -306,7 +306,7 @@ class _RunReport:
         if outcome.report is None:
             self.failed = True
             if not self.json_on_stderr:
-                self._error_line(f"dxltools: {outcome.error}")
+                self._stderr_line(f"dxltools: {outcome.error}")
             return
         self._describe(outcome.report)
         for notice in outcome.notices:
