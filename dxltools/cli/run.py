@@ -33,6 +33,7 @@ from dxltools.cli.run_options import (
     check_inputs,
     check_options,
 )
+from dxltools.cli.streams import line_after_output
 from dxltools.errors import DxlError, MissingParameterError
 from dxltools.fs.atomic import remove_stale_temporaries
 from dxltools.fs.files import (
@@ -287,13 +288,7 @@ class _RunReport:
     def say(self, text: str) -> None:
         # When the JSON report goes to stderr, no human lines are mixed into it.
         if not (self.style.quiet or self.json_on_stderr):
-            self._stderr_line(text)
-
-    def _stderr_line(self, text: str) -> None:
-        """A line on stderr, after what stdout holds: in a log that takes both (a
-        job's `2>&1`), a file's diff comes before the line about it, as on a terminal."""
-        self.stdout.flush()
-        print(text, file=self.stderr)
+            line_after_output(self.stdout, self.stderr, text)
 
     def add(self, outcome: FileOutcome) -> None:
         if outcome.skipped is not None:
@@ -306,7 +301,7 @@ class _RunReport:
         if outcome.report is None:
             self.failed = True
             if not self.json_on_stderr:
-                self._stderr_line(f"dxltools: {outcome.error}")
+                line_after_output(self.stdout, self.stderr, f"dxltools: {outcome.error}")
             return
         self._describe(outcome.report)
         for notice in outcome.notices:

@@ -27,6 +27,7 @@ from typing import IO, Protocol, TextIO
 import attrs
 
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK
+from dxltools.cli.streams import line_after_output
 from dxltools.errors import DxlError
 from dxltools.fs.files import (
     STDIN_NAME,
@@ -193,7 +194,6 @@ def run_show(options: ShowOptions, stdin: IO[bytes], stdout: TextIO, stderr: Tex
                 stderr.write(f"{path}: skipped: {error}\n")
         elif error is not None:
             failed = True
-            stdout.flush()  # the notes shown so far come before the error line
-            stderr.write(f"dxltools: {error}\n")
+            line_after_output(stdout, stderr, f"dxltools: {error}")
     output.close()
     return EXIT_ERROR if failed else EXIT_OK

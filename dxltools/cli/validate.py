@@ -12,6 +12,7 @@ from typing import IO, Any, TextIO
 import attrs
 
 from dxltools.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS
+from dxltools.cli.streams import line_after_output
 from dxltools.errors import UsageError
 from dxltools.fs.files import STDIN_NAME, InputFile, find_inputs, read_error, reads_stdin
 from dxltools.records import Record
@@ -122,10 +123,7 @@ class _ValidateReport:
         self._say(f"dxltools: {result.error}")
 
     def _say(self, line: object) -> None:
-        """A line on stderr, after what stdout holds: in a log that takes both (a
-        job's `2>&1`), the problems of earlier files come before it."""
-        self.stdout.flush()
-        print(line, file=self.stderr)
+        line_after_output(self.stdout, self.stderr, line)
 
     def finish(self, dtd_dir: Path | None) -> int:
         self.stdout.flush()
