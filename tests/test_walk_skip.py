@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import NAMES, error_line, invoke
+from tests.clitools import NAMES, dxltools_in_one_log, error_line, invoke
 
 POM = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -117,3 +117,18 @@ def test_validate_counts_the_skipped_files_in_its_summary(tmp_path: Path) -> Non
     summary, without = result.stderr.splitlines()[-1], alone.stderr.splitlines()[-1]
     assert summary.startswith("1 file checked: 1 valid") and "skipped" not in without
     assert summary == without.replace("; no DTD", "; 2 skipped (not DXL); no DTD")
+
+
+def test_in_one_log_show_says_a_file_was_skipped_after_the_notes_before_it(
+    tmp_path: Path,
+) -> None:
+    # A job's `2>&1`: names.dxl's notes (stdout) come before the skip of pom.xml, found
+    # after it by the walk (stderr), as on a terminal.
+    folder = _folder(tmp_path, others=True)
+    result = dxltools_in_one_log(["show", "--form", "Domain", str(folder)])
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0
+    skips = [at for at, line in enumerate(lines) if ": skipped: " in line]
+    notes = [at for at, line in enumerate(lines) if line.startswith(str(folder / "names.dxl"))]
+    assert len(skips) == 2 and notes
+    assert max(notes) < min(skips), lines

@@ -191,7 +191,7 @@ def run_show(options: ShowOptions, stdin: IO[bytes], stdout: TextIO, stderr: Tex
         error = _show_one(output, item, path, open_stream, options)
         if isinstance(error, str):
             if not options.quiet:
-                stderr.write(f"{path}: skipped: {error}\n")
+                line_after_output(stdout, stderr, f"{path}: skipped: {error}")
         elif error is not None:
             failed = True
             line_after_output(stdout, stderr, f"dxltools: {error}")
